@@ -1,0 +1,434 @@
+"""Plain frozen data for every later stage: built once by the loader from schema-valid files.
+
+Every builder receives a document that passed its schema, fills in the schema's defaults
+(:func:`ledger.schema.with_defaults`) and converts types; it never re-checks structure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledger.schema import with_defaults
+
+Month = tuple[int, int]  # (year, month)
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value is not None else None
+
+
+def _extra(data: dict[str, Any]) -> dict[str, Any]:
+    """The user's own ``x-*`` keys, kept as written."""
+    return {k: v for k, v in data.items() if k.startswith("x-")}
+
+
+# --- settings (ledger.yaml) --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Level:
+    """A threshold band or a streak level: ``tier`` for a measure of at least ``min``."""
+
+    tier: str
+    min: float
+
+
+@dataclass(frozen=True)
+class Holiday:
+    name: str
+    date: dt.date
+
+
+@dataclass(frozen=True)
+class TierSettings:
+    method: str
+    measure: str
+    window_months: int
+    cutoffs: tuple[tuple[str, float], ...]
+    bands: tuple[Level, ...]
+    streak_months: int
+    streak_levels: tuple[Level, ...]
+    default: str
+
+
+@dataclass(frozen=True)
+class RevisitSettings:
+    interval_days: dict[str, int]
+    due_soon_days: int
+    after_complaint_days: int
+    birthdays: bool
+    holiday_country: str | None
+    holiday_dates: tuple[Holiday, ...]
+    holiday_tiers: tuple[str, ...] | None  # None: every tier
+
+    def interval(self, tier: str | None) -> int:
+        """FORMAT §8: the interval of a tier, or ``default`` for no tier or an unlisted one."""
+        if tier is not None and tier in self.interval_days:
+            return self.interval_days[tier]
+        return self.interval_days["default"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """ledger.yaml; its defaults live in schema/ledger.schema.json (see ``default_settings``)."""
+
+    name: str
+    currency: str
+    locale: str
+    tiers: TierSettings
+    revisit: RevisitSettings
+    resolve_within_days: dict[str, int]
+    review_days: int
+    revenue_swing: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def build_settings(d: dict[str, Any]) -> Settings:
+    """Settings from a valid ledger.yaml document (defaults are filled in here)."""
+    d = with_defaults("ledger", d)
+    t, r = d["tiers"], d["revisit"]
+    holidays = r.get("holidays", {})
+    streak = t.get("streak", {"months": 6})
+    return Settings(
+        name=d["name"],
+        currency=d["currency"],
+        locale=d["locale"],
+        tiers=TierSettings(
+            method=t["method"],
+            measure=t["measure"],
+            window_months=t["window_months"],
+            cutoffs=tuple(t["cutoffs"].items()),
+            bands=tuple(Level(b["tier"], b["min"]) for b in t.get("bands", ())),
+            streak_months=streak["months"],
+            streak_levels=tuple(Level(lv["tier"], lv["min"]) for lv in streak.get("levels", ())),
+            default=t["default"],
+        ),
+        revisit=RevisitSettings(
+            interval_days={k: v for k, v in r["interval_days"].items() if not k.startswith("x-")},
+            due_soon_days=r["due_soon_days"],
+            after_complaint_days=r["after_complaint_days"],
+            birthdays=r["birthdays"],
+            holiday_country=holidays.get("country"),
+            holiday_dates=tuple(
+                Holiday(h["name"], dt.date.fromisoformat(h["date"]))
+                for h in holidays.get("dates", ())
+            ),
+            holiday_tiers=tuple(holidays["tiers"]) if "tiers" in holidays else None,
+        ),
+        resolve_within_days=dict(d["complaints"]["resolve_within_days"]),
+        review_days=d["dossier"]["review_days"],
+        revenue_swing=d["dossier"]["revenue_swing"],
+        extra=_extra(d),
+    )
+
+
+# --- the account dossier -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Birthday:
+    """A birthday: ``year`` is None for --MM-DD; lunar month/day are of the Chinese calendar."""
+
+    month: int
+    day: int
+    year: int | None = None
+    calendar: str = "gregorian"
+
+
+@dataclass(frozen=True)
+class Anniversary:
+    name: str
+    date: dt.date
+
+
+@dataclass(frozen=True)
+class Contact:
+    id: str
+    name: str
+    role: str | None = None
+    decision_role: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    birthday: Birthday | None = None
+    anniversaries: tuple[Anniversary, ...] = ()
+    personality: str | None = None
+    interests: str | None = None
+    family: str | None = None
+    education: str | None = None
+    attitude: str | None = None
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class RevenueItem:
+    """Trade in one period: a year (12 months), a quarter (3) or a month (1)."""
+
+    period: str
+    amount: float
+    profit: float | None = None
+    reason: str | None = None
+
+    @property
+    def months(self) -> tuple[Month, ...]:
+        """The calendar months the period covers, in order."""
+        year = int(self.period[:4])
+        rest = self.period[5:]
+        if not rest:
+            return tuple((year, m) for m in range(1, 13))
+        if rest.startswith("Q"):
+            first = (int(rest[1]) - 1) * 3 + 1
+            return tuple((year, m) for m in range(first, first + 3))
+        return ((year, int(rest)),)
+
+
+@dataclass(frozen=True)
+class Credit:
+    limit: float | None = None
+    terms_days: int | None = None
+    outstanding: float | None = None
+    overdue: float | None = None
+
+
+@dataclass(frozen=True)
+class TierOverride:
+    tier: str
+    reason: str
+    until: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Visit:
+    id: str
+    file: str
+    date: dt.date
+    mode: str
+    status: str = "done"
+    kind: str = "periodic"
+    by: str | None = None
+    received_by: tuple[str, ...] = ()
+    place: str | None = None
+    purpose: str | None = None
+    summary: str | None = None
+    progress: str | None = None
+    satisfaction: str | None = None
+    suggestions: str | None = None
+    next_visit: dt.date | None = None
+    follows_up: str | None = None
+    notes: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Complaint:
+    id: str
+    file: str
+    opened: dt.date
+    summary: str
+    category: str
+    severity: str
+    status: str
+    channel: str | None = None
+    raised_by: str | None = None
+    customer_position: str | None = None
+    owner: str | None = None
+    acknowledged: dt.date | None = None
+    resolved: dt.date | None = None
+    resolution: str | None = None
+    root_cause: str | None = None
+    notes: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    file: str  # the dossier, relative to the root
+    name: str
+    manager: str
+    status: str = "active"
+    short_name: str | None = None
+    industry: str | None = None
+    employees: int | None = None
+    scale: dict[str, Any] = field(default_factory=dict)
+    region: str | None = None
+    address: str | None = None
+    lost_on: dt.date | None = None
+    lost_reason: str | None = None
+    since: dt.date | None = None
+    stage: str | None = None
+    reviewed_on: dt.date | None = None
+    credit: Credit = field(default_factory=Credit)
+    tier_override: TierOverride | None = None
+    channels: tuple[str, ...] = ()
+    purchase_price: str | None = None
+    competitors: tuple[tuple[str, str | None], ...] = ()
+    contacts: tuple[Contact, ...] = ()
+    revenue: tuple[RevenueItem, ...] = ()
+    tags: tuple[str, ...] = ()
+    notes: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    visits: tuple[Visit, ...] = ()  # by date, then id
+    complaints: tuple[Complaint, ...] = ()  # by opened, then id
+    #: ids of every complaint file of the account, including files that failed to load
+    complaint_ids: frozenset[str] = frozenset()
+
+    @property
+    def display_name(self) -> str:
+        return self.short_name or self.name
+
+    def contact(self, contact_id: str) -> Contact | None:
+        return next((c for c in self.contacts if c.id == contact_id), None)
+
+
+def _birthday(text: str | None, calendar: str) -> Birthday | None:
+    if text is None:
+        return None
+    year = None if text.startswith("--") else int(text[:4])
+    return Birthday(month=int(text[-5:-3]), day=int(text[-2:]), year=year, calendar=calendar)
+
+
+def build_contact(c: dict[str, Any]) -> Contact:
+    return Contact(
+        id=c["id"],
+        name=c["name"],
+        role=c.get("role"),
+        decision_role=c.get("decision_role"),
+        phone=c.get("phone"),
+        email=c.get("email"),
+        birthday=_birthday(c.get("birthday"), c["birthday_calendar"]),
+        anniversaries=tuple(
+            Anniversary(a["name"], dt.date.fromisoformat(a["date"]))
+            for a in c.get("anniversaries", ())
+        ),
+        personality=c.get("personality"),
+        interests=c.get("interests"),
+        family=c.get("family"),
+        education=c.get("education"),
+        attitude=c.get("attitude"),
+        notes=c.get("notes"),
+    )
+
+
+def build_account(
+    account_id: str,
+    file: str,
+    d: dict[str, Any],
+    visits: tuple[Visit, ...] = (),
+    complaints: tuple[Complaint, ...] = (),
+    complaint_ids: frozenset[str] = frozenset(),
+) -> Account:
+    """An Account from a valid dossier document, with its visits and complaints."""
+    d = with_defaults("dossier", d)
+    credit = d.get("credit", {})
+    override = d.get("tier_override")
+    scale = d.get("scale", {})
+    return Account(
+        id=account_id,
+        file=file,
+        name=d["name"],
+        manager=d["manager"],
+        status=d["status"],
+        short_name=d.get("short_name"),
+        industry=d.get("industry"),
+        employees=scale.get("employees"),
+        scale=scale,
+        region=d.get("region"),
+        address=d.get("address"),
+        lost_on=_date(d.get("lost_on")),
+        lost_reason=d.get("lost_reason"),
+        since=_date(d.get("since")),
+        stage=d.get("stage"),
+        reviewed_on=_date(d.get("reviewed_on")),
+        credit=Credit(
+            limit=credit.get("limit"),
+            terms_days=credit.get("terms_days"),
+            outstanding=credit.get("outstanding"),
+            overdue=credit.get("overdue"),
+        ),
+        tier_override=TierOverride(
+            override["tier"], override["reason"], _date(override.get("until"))
+        )
+        if override
+        else None,
+        channels=tuple(d.get("channels", ())),
+        purchase_price=d.get("purchase_price"),
+        competitors=tuple((c["name"], c.get("notes")) for c in d.get("competitors", ())),
+        contacts=tuple(build_contact(c) for c in d.get("contacts", ())),
+        revenue=tuple(
+            RevenueItem(str(r["period"]), r["amount"], r.get("profit"), r.get("reason"))
+            for r in d.get("revenue", ())
+        ),
+        tags=tuple(d.get("tags", ())),
+        notes=d.get("notes"),
+        extra=_extra(d),
+        visits=tuple(sorted(visits, key=lambda v: (v.date, v.id))),
+        complaints=tuple(sorted(complaints, key=lambda c: (c.opened, c.id))),
+        complaint_ids=complaint_ids,
+    )
+
+
+def build_visit(visit_id: str, file: str, d: dict[str, Any]) -> Visit:
+    d = with_defaults("visit", d)
+    return Visit(
+        id=visit_id,
+        file=file,
+        date=dt.date.fromisoformat(d["date"]),
+        mode=d["mode"],
+        status=d["status"],
+        kind=d["kind"],
+        by=d.get("by"),
+        received_by=tuple(d.get("received_by", ())),
+        place=d.get("place"),
+        purpose=d.get("purpose"),
+        summary=d.get("summary"),
+        progress=d.get("progress"),
+        satisfaction=d.get("satisfaction"),
+        suggestions=d.get("suggestions"),
+        next_visit=_date(d.get("next_visit")),
+        follows_up=d.get("follows_up"),
+        notes=d.get("notes"),
+        extra=_extra(d),
+    )
+
+
+def build_complaint(complaint_id: str, file: str, d: dict[str, Any]) -> Complaint:
+    d = with_defaults("complaint", d)
+    return Complaint(
+        id=complaint_id,
+        file=file,
+        opened=dt.date.fromisoformat(d["opened"]),
+        summary=d["summary"],
+        category=d["category"],
+        severity=d["severity"],
+        status=d["status"],
+        channel=d.get("channel"),
+        raised_by=d.get("raised_by"),
+        customer_position=d.get("customer_position"),
+        owner=d.get("owner"),
+        acknowledged=_date(d.get("acknowledged")),
+        resolved=_date(d.get("resolved")),
+        resolution=d.get("resolution"),
+        root_cause=d.get("root_cause"),
+        notes=d.get("notes"),
+        extra=_extra(d),
+    )
+
+
+def default_settings() -> Settings:
+    """The settings of a ledger without ledger.yaml."""
+    return build_settings({})
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """The whole ledger: settings and every account that loaded, sorted by id."""
+
+    root: str
+    settings: Settings
+    accounts: tuple[Account, ...]
+    files: int  # number of ledger files read
+
+    def account(self, account_id: str) -> Account | None:
+        return next((a for a in self.accounts if a.id == account_id), None)
