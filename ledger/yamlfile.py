@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import yaml
 from yaml.cyaml import CParser
+from yaml.error import Mark
 from yaml.events import (
     AliasEvent,
     CollectionEndEvent,
@@ -26,6 +27,16 @@ from yaml.events import (
     ScalarEvent,
 )
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.tokens import (
+    BlockEndToken,
+    BlockMappingStartToken,
+    BlockSequenceStartToken,
+    FlowMappingEndToken,
+    FlowMappingStartToken,
+    FlowSequenceEndToken,
+    FlowSequenceStartToken,
+    ScalarToken,
+)
 
 from ledger.diagnostics import Diagnostic, DocPath, error
 
@@ -73,6 +84,12 @@ def plain_scalar(text: str) -> object:
     return text
 
 
+def _shown_tag(tag: str) -> str:
+    """A tag as it is usually written: tag:yaml.org,2002:str -> !!str."""
+    prefix = "tag:yaml.org,2002:"
+    return "!!" + tag[len(prefix) :] if tag.startswith(prefix) else tag
+
+
 class _Resolver:
     """Tags every implicit node with a kam tag, so any other tag on a node was written by hand."""
 
@@ -94,11 +111,14 @@ class _Composer(CParser, _Resolver):
 
 
 class Refused(Exception):
-    """A YAML feature kam refuses, at a node."""
+    """A YAML feature kam refuses, or YAML that libyaml accepts but the spec does not."""
 
-    def __init__(self, message: str, hint: str, node: Node | yaml.Mark) -> None:
+    def __init__(
+        self, message: str, hint: str, node: Node | Mark, code: str = "yaml-feature"
+    ) -> None:
         super().__init__(message)
         self.hint = hint
+        self.code = code
         self.mark = node.start_mark if isinstance(node, Node) else node
 
 
@@ -108,22 +128,40 @@ class _Builder:
 
     file: str
     problems: list[Diagnostic]
+    #: The document has a construct where libyaml is laxer than the YAML spec (multi-line flow
+    #: collections and quoted scalars, block scalars): :func:`_strict_scan` looks at its tokens.
+    suspect: bool = False
 
     def build(self, node: Node) -> object:
         if isinstance(node, ScalarNode):
+            if node.style and (node.style in "|>" or node.start_mark.line != node.end_mark.line):
+                self.suspect = True
             if node.tag == PLAIN:
+                if node.value == "-":
+                    raise Refused(
+                        "'-' alone is not a value here",
+                        "quote it ('-') or remove it",
+                        node,
+                        "yaml-syntax",
+                    )
                 return plain_scalar(node.value)
             if node.tag == QUOTED:
                 return node.value
         elif isinstance(node, MappingNode) and node.tag == MAP:
+            self._note_flow(node)
             return self.mapping(node)
         elif isinstance(node, SequenceNode) and node.tag == SEQ:
+            self._note_flow(node)
             return [self.build(item) for item in node.value]
         raise Refused(
-            f"explicit tag '{node.tag}' is not allowed",
+            f"explicit tag '{_shown_tag(node.tag)}' is not allowed",
             "remove the tag; kam files hold plain text, numbers, true/false, lists and mappings",
             node,
         )
+
+    def _note_flow(self, node: Node) -> None:
+        if node.flow_style and node.start_mark.line != node.end_mark.line:
+            self.suspect = True
 
     def mapping(self, node: MappingNode) -> dict[str, object]:
         out: dict[str, object] = {}
@@ -194,7 +232,7 @@ def _scan_events(data: bytes) -> Refused | None:
                 depth -= 1
             elif isinstance(event, ScalarEvent) and event.tag not in (None, "!"):
                 return Refused(
-                    f"explicit tag '{event.tag}' is not allowed",
+                    f"explicit tag '{_shown_tag(event.tag)}' is not allowed",
                     "remove the tag; kam files hold plain text, numbers, true/false, lists "
                     "and mappings",
                     event.start_mark,
@@ -203,6 +241,109 @@ def _scan_events(data: bytes) -> Refused | None:
         return None  # the composer reports the syntax error with its position
     finally:
         parser.dispose()
+    return None
+
+
+_GLUED_COMMENT = re.compile(rb"[^\s]#")
+_BLOCK_HEADER_INDENT = re.compile(r"[|>][+-]?[1-9]")
+_BLOCK_HEADER = re.compile(r"[|>][0-9+-]*(#)?")
+
+
+def _strict_scan(data: bytes) -> Refused | None:
+    """Spec rules libyaml does not enforce: a comment needs whitespace before it; continuation
+    lines of flow collections and quoted scalars are indented (with spaces) deeper than their
+    block; leading empty lines of a block scalar are not indented deeper than its first line."""
+    text = data.decode("utf-8-sig")
+    lines = text.split("\n")
+    parser = _Composer(data)
+    blocks: list[int] = []  # columns of the open block collections
+    flow = 0
+    prev_end, prev_line = 0, 0
+    try:
+        for tok in iter(parser.get_token, None):
+            start = tok.start_mark
+            glued = _glued_comment(text, prev_end, start.index)
+            if glued is not None:
+                return _invalid("a comment needs a space before '#'", text, glued)
+            indent = blocks[-1] if blocks else -1
+            closing = isinstance(tok, (FlowSequenceEndToken, FlowMappingEndToken))
+            new_line = start.line != prev_line
+            if (flow or closing) and new_line and _spaces(lines[start.line]) <= indent:
+                return _under_indented(start.line)
+            if isinstance(tok, ScalarToken) and tok.style in ('"', "'"):
+                for n in range(start.line + 1, tok.end_mark.line + 1):
+                    if lines[n].strip() and _spaces(lines[n]) <= indent:
+                        return _under_indented(n)
+            elif isinstance(tok, ScalarToken) and tok.style in ("|", ">"):
+                header = _BLOCK_HEADER.match(lines[start.line], start.column)
+                if header and header.group(1):
+                    at = start.index - start.column + header.end(0) - 1
+                    return _invalid("a comment needs a space before '#'", text, at)
+                problem = _block_scalar_leading_lines(lines, start, indent)
+                if problem:
+                    return problem
+            if isinstance(tok, (BlockMappingStartToken, BlockSequenceStartToken)):
+                blocks.append(start.column)
+            elif isinstance(tok, BlockEndToken) and blocks:
+                blocks.pop()
+            elif isinstance(tok, (FlowSequenceStartToken, FlowMappingStartToken)):
+                flow += 1
+            elif closing:
+                flow -= 1
+            prev_end, prev_line = tok.end_mark.index, tok.end_mark.line
+    except yaml.YAMLError:
+        return None
+    finally:
+        parser.dispose()
+    return None
+
+
+def _spaces(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _glued_comment(text: str, start: int, end: int) -> int | None:
+    """Index of a '#' between two tokens that is not preceded by whitespace."""
+    at = text.find("#", start, end)
+    while at != -1:
+        if at > 0 and not text[at - 1].isspace():
+            return at
+        eol = text.find("\n", at, end)
+        at = -1 if eol == -1 else text.find("#", eol, end)
+    return None
+
+
+def _invalid(message: str, text: str, index: int) -> Refused:
+    line = text.count("\n", 0, index)
+    column = index - (text.rfind("\n", 0, index) + 1)
+    return Refused(message, "", Mark("", index, line, column, None, None), "yaml-syntax")
+
+
+def _under_indented(line: int) -> Refused:
+    return Refused(
+        "this continuation line is not indented deeper than its key",
+        "indent continuation lines of [..], {..} and quoted text with spaces (not tabs), "
+        "deeper than the key they belong to",
+        Mark("", 0, line, 0, None, None),
+        "yaml-syntax",
+    )
+
+
+def _block_scalar_leading_lines(lines: list[str], start: Mark, indent: int) -> Refused | None:
+    if _BLOCK_HEADER_INDENT.match(lines[start.line][start.column :]):
+        return None  # an explicit indentation indicator
+    n, deepest = start.line + 1, 0
+    while n < len(lines) and not lines[n].strip(" \r"):
+        deepest = max(deepest, len(lines[n].rstrip("\r")))
+        n += 1
+    if n < len(lines) and indent < _spaces(lines[n]) < deepest:
+        return Refused(
+            "an empty line at the start of this block text has more spaces than its first line",
+            "remove the trailing spaces of the empty lines, or add an indentation indicator "
+            "such as '|2'",
+            Mark("", 0, n, 0, None, None),
+            "yaml-syntax",
+        )
     return None
 
 
@@ -262,10 +403,15 @@ def parse(data: bytes, file: str) -> tuple[object, list[Diagnostic]]:
             node = composer.get_single_node()
         finally:
             composer.dispose()
-        value = None if node is None else _Builder(file, problems).build(node)
+        builder = _Builder(file, problems)
+        value = None if node is None else builder.build(node)
+        if builder.suspect or _GLUED_COMMENT.search(data):
+            strict = _strict_scan(data)
+            if strict is not None:
+                raise strict
     except Refused as exc:
         line, col = exc.mark.line + 1, exc.mark.column + 1
-        return None, [_at(file, "yaml-feature", str(exc), exc.hint, data, line, col)]
+        return None, [_at(file, exc.code, str(exc), exc.hint, data, line, col)]
     except yaml.reader.ReaderError as exc:
         line, col = _line_col(data, exc.position)
         message = f"not valid UTF-8 text: {exc.reason}"
