@@ -8,6 +8,36 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 Severity = Literal["error", "warning"]
+
+#: Every diagnostic code kam emits; docs/format.md lists each one (a test checks both ways).
+CODES = (
+    "yaml-syntax",
+    "yaml-feature",
+    "duplicate-key",
+    "file-too-large",
+    "bad-encoding",
+    "empty-file",
+    "unreadable",
+    "schema",
+    "bad-date",
+    "bad-name",
+    "duplicate-id",
+    "missing-dossier",
+    "unsafe-path",
+    "date-mismatch",
+    "unknown-contact",
+    "unknown-complaint",
+    "duplicate-contact",
+    "revenue-overlap",
+    "next-visit-order",
+    "resolved-before-opened",
+    "missing-resolution",
+    "revenue-swing",
+    "dossier-stale",
+    "future-visit",
+    "closed-without-follow-up",
+    "unexpected-file",
+)
 #: A path into a YAML document: mapping keys and sequence indexes, e.g. ("contacts", 2, "id").
 DocPath = tuple[str | int, ...]
 
