@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +22,11 @@ from ledger.diagnostics import (
     format_text,
     summary_line,
 )
+from ledger.export import due_csv, due_ics, due_json, tiers_csv, tiers_json
 from ledger.load import RootError, find_root
+from ledger.schedule import KINDS, due_items
+from ledger.textviews import due_view, show_view, tiers_view
+from ledger.tiers import compute_tiers
 
 
 class DateType(click.ParamType):
@@ -121,3 +126,122 @@ def validate(checked: Checked, as_of: dt.date, fmt: str, strict: bool) -> None:
             click.echo(format_text(d, color=color), err=True)
         click.echo(summary_line(diagnostics, files), err=True)
     sys.exit(1 if count_errors(diagnostics, strict) else 0)
+
+
+def _report_errors(checked: Checked) -> int:
+    """For commands that compute from the ledger: say when it has errors; the exit code."""
+    errors = len(checked.errors)
+    if errors:
+        click.echo(
+            f"kam: the ledger has {errors} error{'s' if errors != 1 else ''}; the figures leave "
+            "out what could not be read (run 'kam validate')",
+            err=True,
+        )
+    return 1 if errors else 0
+
+
+@main.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="table for people, json or csv for programs and spreadsheets.",
+)
+@pass_checked
+def tiers(checked: Checked, as_of: dt.date, fmt: str) -> None:
+    """The ABC table: rank, measure, share, cumulative share and tier of every account."""
+    table = compute_tiers(checked.ledger, as_of)
+    if fmt == "json":
+        click.echo(tiers_json(table))
+    elif fmt == "csv":
+        click.echo(tiers_csv(table), nl=False)
+    else:
+        click.echo(tiers_view(table, checked.ledger.settings.currency))
+    sys.exit(_report_errors(checked))
+
+
+@main.command()
+@click.option(
+    "--within",
+    type=click.IntRange(min=0),
+    default=30,
+    show_default=True,
+    metavar="DAYS",
+    help="List items due at most this many days ahead (overdue ones always).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "ics"]),
+    default="table",
+    show_default=True,
+    help="table for people; json, csv, or ics for calendars.",
+)
+@click.option("--manager", multiple=True, help="Only accounts of this manager (repeatable).")
+@click.option(
+    "--tier", "tier_filter", multiple=True, help="Only accounts of this tier (repeatable)."
+)
+@click.option(
+    "--kind",
+    type=click.Choice(KINDS),
+    multiple=True,
+    help="Only items of this kind (repeatable).",
+)
+@pass_checked
+def due(
+    checked: Checked,
+    as_of: dt.date,
+    within: int,
+    fmt: str,
+    manager: tuple[str, ...],
+    tier_filter: tuple[str, ...],
+    kind: tuple[str, ...],
+) -> None:
+    """What is due: revisits, planned visits, complaints, birthdays, holidays; overdue first."""
+    ledger = checked.ledger
+    items = [
+        i
+        for i in due_items(ledger, compute_tiers(ledger, as_of), as_of, within)
+        if (not manager or i.manager in manager)
+        and (not tier_filter or i.tier in tier_filter)
+        and (not kind or i.kind in kind)
+    ]
+    if fmt == "json":
+        click.echo(due_json(items, as_of, within))
+    elif fmt == "csv":
+        click.echo(due_csv(items), nl=False)
+    elif fmt == "ics":
+        click.echo(due_ics(items, as_of, ledger.settings.name), nl=False)
+    else:
+        columns = shutil.get_terminal_size((80, 24)).columns
+        click.echo(due_view(items, as_of, within, use_color(sys.stdout), columns))
+    sys.exit(_report_errors(checked))
+
+
+@main.command()
+@click.argument("account_id", metavar="ACCOUNT")
+@click.option(
+    "--within",
+    type=click.IntRange(min=0),
+    default=30,
+    show_default=True,
+    metavar="DAYS",
+    help="Due items of the account up to this many days ahead.",
+)
+@pass_checked
+def show(checked: Checked, as_of: dt.date, account_id: str, within: int) -> None:
+    """One account: dossier, tier and why, revenue trend, visits, complaints, what is due."""
+    ledger = checked.ledger
+    account = ledger.account(account_id)
+    if account is None:
+        known = ", ".join(a.id for a in ledger.accounts)
+        raise click.BadParameter(
+            f"no account '{account_id}' in the ledger (accounts: {known})",
+            param_hint="ACCOUNT",
+        )
+    table = compute_tiers(ledger, as_of)
+    items = [i for i in due_items(ledger, table, as_of, within) if i.account == account.id]
+    click.echo(show_view(account, ledger.settings, table, items, as_of))
+    sys.exit(_report_errors(checked))

@@ -56,6 +56,9 @@ def test_every_cli_option_is_documented():
     for name, command in main.commands.items():
         assert f"## kam {name}" in text, name
         for param in command.get_params(ctx):
+            if not isinstance(param, click.Option):
+                assert param.human_readable_name in text, param.human_readable_name
+                continue
             for opt in param.opts:
                 assert opt in text, f"kam {name} {opt} is not in docs/cli.md"
     for param in main.get_params(ctx):

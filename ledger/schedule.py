@@ -1,0 +1,235 @@
+"""The revisit schedule (FORMAT §8): what is due as of a date, as pure functions of the model.
+
+Birthdays on the Chinese calendar (农历) are converted with ``lunardate``: a lunar day that does
+not exist in a given year (the 30th of a 29-day month) falls on the last day of that month, and
+a birthday is always taken in the ordinary (not the leap) month. Public holidays come from the
+``holidays`` package, one greeting per festival on its first day (no bridge or make-up days).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from ledger.model import Account, Birthday, Contact, Holiday, Ledger, Settings
+from ledger.tiers import TierTable
+
+KINDS = ("revisit", "planned", "complaint_overdue", "complaint_follow_up", "birthday", "holiday")
+
+
+@dataclass(frozen=True)
+class DueItem:
+    account: str
+    name: str
+    short_name: str | None
+    manager: str
+    tier: str | None
+    kind: str
+    due: dt.date
+    days: int
+    status: str  # overdue | due_soon | upcoming
+    detail: str
+    #: what the item is about: a visit, complaint or contact id, a holiday name; with account
+    #: and kind it makes a stable identity (used as the ICS UID)
+    ref: str
+    yearly: bool = False  # a Gregorian birthday recurs every year on the same day
+
+    @property
+    def uid(self) -> str:
+        return f"{self.kind}/{self.account}/{self.ref}@kam"
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "account": self.account,
+            "name": self.name,
+            "short_name": self.short_name,
+            "manager": self.manager,
+            "tier": self.tier,
+            "kind": self.kind,
+            "due": self.due.isoformat(),
+            "days": self.days,
+            "status": self.status,
+            "detail": self.detail,
+            "ref": self.ref,
+        }
+
+
+def status_of(days: int, due_soon_days: int) -> str:
+    if days < 0:
+        return "overdue"
+    return "due_soon" if days <= due_soon_days else "upcoming"
+
+
+def next_birthday(birthday: Birthday, as_of: dt.date) -> dt.date:
+    """The next occurrence on or after ``as_of``, as a Gregorian date."""
+    if birthday.calendar == "lunar":
+        return _next_lunar(birthday.month, birthday.day, as_of)
+    for year in (as_of.year, as_of.year + 1):
+        day = _gregorian(year, birthday.month, birthday.day)
+        if day >= as_of:
+            return day
+    raise AssertionError("unreachable: a birthday recurs within a year")
+
+
+def _gregorian(year: int, month: int, day: int) -> dt.date:
+    if (month, day) == (2, 29):
+        try:
+            return dt.date(year, 2, 29)
+        except ValueError:
+            return dt.date(year, 2, 28)  # FORMAT §8: 29 February falls on 28 February
+    return dt.date(year, month, day)
+
+
+def lunar_to_gregorian(year: int, month: int, day: int) -> dt.date:
+    """The Gregorian date of a lunar month/day in a lunar year (day clamped to the month)."""
+    from lunardate import LunarDate
+
+    for d in range(day, 28, -1) if day > 29 else (day,):
+        try:
+            return LunarDate(year, month, d).to_solar_date()
+        except ValueError:
+            continue
+    return LunarDate(year, month, 29).to_solar_date()
+
+
+def _next_lunar(month: int, day: int, as_of: dt.date) -> dt.date:
+    # The lunar year starts between 21 January and 20 February: look in the year before too.
+    for year in (as_of.year - 1, as_of.year, as_of.year + 1):
+        day_ = lunar_to_gregorian(year, month, day)
+        if day_ >= as_of:
+            return day_
+    raise AssertionError("unreachable: a lunar birthday recurs within a year")
+
+
+def country_holidays(country: str, years: Iterable[int], locale: str) -> list[Holiday]:
+    """One greeting day per public festival of the country: its first day in each year."""
+    import holidays
+
+    language = "zh_CN" if locale == "zh-CN" else "en_US"
+    try:
+        calendar = holidays.country_holidays(
+            country, years=list(years), observed=False, language=language
+        )
+    except NotImplementedError:
+        return []
+    first: dict[tuple[int, str], dt.date] = {}
+    for day, name in sorted(calendar.items()):
+        first.setdefault((day.year, name), day)
+    return [Holiday(name, day) for (_, name), day in sorted(first.items(), key=lambda x: x[1])]
+
+
+def holidays_of(settings: Settings, as_of: dt.date, horizon: dt.date) -> list[Holiday]:
+    """Configured holidays on or after ``as_of`` up to ``horizon``, by date."""
+    revisit = settings.revisit
+    found = [h for h in revisit.holiday_dates if as_of <= h.date <= horizon]
+    if revisit.holiday_country:
+        years = range(as_of.year, horizon.year + 1)
+        found += [
+            h
+            for h in country_holidays(revisit.holiday_country, years, settings.locale)
+            if as_of <= h.date <= horizon
+        ]
+    return sorted(found, key=lambda h: (h.date, h.name))
+
+
+def _revisit(account: Account, interval: int, as_of: dt.date) -> tuple[dt.date, str, str]:
+    done = [v for v in account.visits if v.status == "done" and v.date <= as_of]
+    if not done:
+        if account.since is not None:
+            return account.since, "never visited; key account since", "revisit"
+        return as_of, "never visited", "revisit"
+    last = max(done, key=lambda v: (v.date, v.id))
+    due = last.date + dt.timedelta(days=interval)
+    detail = f"last visit {last.date} ({last.mode}); every {interval} days"
+    if last.next_visit is not None and last.next_visit < due:
+        due = last.next_visit
+        detail = f"last visit {last.date} ({last.mode}) planned the next for {last.next_visit}"
+    return due, detail, "revisit"
+
+
+def _contact_label(contact: Contact) -> str:
+    return f"{contact.name} ({contact.role})" if contact.role else contact.name
+
+
+def account_items(
+    account: Account, tier: str | None, settings: Settings, as_of: dt.date, holidays: list[Holiday]
+) -> Iterator[tuple[str, dt.date, str, str, bool]]:
+    """(kind, due, detail, ref, yearly) of every item of one account."""
+    revisit = settings.revisit
+    due, detail, ref = _revisit(account, revisit.interval(tier), as_of)
+    yield "revisit", due, detail, ref, False
+    for v in account.visits:
+        if v.status == "planned":
+            yield "planned", v.date, v.purpose or "planned visit", v.id, False
+    followed = {}
+    for v in account.visits:
+        if v.status == "done" and v.follows_up:
+            followed.setdefault(v.follows_up, []).append(v.date)
+    for c in account.complaints:
+        if c.status in ("open", "in_progress"):
+            days = settings.resolve_within_days[c.severity]
+            due = c.opened + dt.timedelta(days=days)
+            detail = f"{c.severity} complaint opened {c.opened}: {c.summary}"
+            yield "complaint_overdue", due, detail, c.id, False
+        elif c.resolved is not None and not any(d >= c.resolved for d in followed.get(c.id, ())):
+            due = c.resolved + dt.timedelta(days=revisit.after_complaint_days)
+            yield "complaint_follow_up", due, f"resolved {c.resolved}: {c.summary}", c.id, False
+    if revisit.birthdays:
+        for contact in account.contacts:
+            b = contact.birthday
+            if b is None:
+                continue
+            calendar = f" (lunar {b.month:02d}-{b.day:02d})" if b.calendar == "lunar" else ""
+            yearly = b.calendar == "gregorian" and (b.month, b.day) != (2, 29)
+            yield (
+                "birthday",
+                next_birthday(b, as_of),
+                f"birthday of {_contact_label(contact)}{calendar}",
+                contact.id,
+                yearly,
+            )
+    tiers = revisit.holiday_tiers
+    if tiers is None or tier in tiers:
+        for h in holidays:
+            yield "holiday", h.date, h.name, f"{h.date}-{h.name}", False
+
+
+def due_items(
+    ledger: Ledger, tiers: TierTable, as_of: dt.date, within: int | None = None
+) -> list[DueItem]:
+    """Every schedule item of every account not lost, sorted by due date then account.
+
+    With ``within``, only items due at most that many days after ``as_of`` (overdue included).
+    """
+    settings = ledger.settings
+    horizon = as_of + dt.timedelta(days=max(within if within is not None else 366, 0))
+    holidays = holidays_of(settings, as_of, horizon)
+    items = []
+    for account in ledger.accounts:
+        if account.status == "lost":
+            continue
+        tier = tiers.tier_of(account.id)
+        for kind, due, detail, ref, yearly in account_items(
+            account, tier, settings, as_of, holidays
+        ):
+            days = (due - as_of).days
+            if within is not None and days > within:
+                continue
+            items.append(
+                DueItem(
+                    account=account.id,
+                    name=account.name,
+                    short_name=account.short_name,
+                    manager=account.manager,
+                    tier=tier,
+                    kind=kind,
+                    due=due,
+                    days=days,
+                    status=status_of(days, settings.revisit.due_soon_days),
+                    detail=detail,
+                    ref=ref,
+                    yearly=yearly,
+                )
+            )
+    return sorted(items, key=lambda i: (i.due, i.account, KINDS.index(i.kind), i.ref))

@@ -1,0 +1,248 @@
+"""Tiers (FORMAT §7): pure functions of the model and an as-of date.
+
+Sums and shares are computed with exact fractions, so a cut-off such as 0.80 is compared with
+the share the user would compute by hand, never with a float rounding of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from fractions import Fraction
+
+from ledger.model import Account, Ledger, Month, TierSettings
+
+
+def exact(value: float | int) -> Fraction:
+    """The number as written: 0.8 is 4/5, not the nearest binary float."""
+    return Fraction(value) if isinstance(value, int) else Fraction(repr(value))
+
+
+def plain(value: Fraction) -> int | float:
+    """A JSON-friendly number: an int when whole."""
+    return int(value) if value.denominator == 1 else float(value)
+
+
+def month_of(day: dt.date) -> Month:
+    return (day.year, day.month)
+
+
+def add_months(month: Month, n: int) -> Month:
+    index = month[0] * 12 + month[1] - 1 + n
+    return (index // 12, index % 12 + 1)
+
+
+def window_months(as_of: dt.date, months: int) -> list[Month]:
+    """The ``months`` calendar months ending with the month of ``as_of``, oldest first."""
+    last = month_of(as_of)
+    return [add_months(last, -k) for k in range(months - 1, -1, -1)]
+
+
+def streak_months(as_of: dt.date, months: int) -> list[Month]:
+    """The ``months`` complete calendar months before the month of ``as_of``, oldest first."""
+    before = add_months(month_of(as_of), -1)
+    return [add_months(before, -k) for k in range(months - 1, -1, -1)]
+
+
+def monthly(account: Account, measure: str) -> dict[Month, Fraction]:
+    """Amount (or profit) per calendar month; years and quarters spread evenly over their months.
+
+    An item without ``profit`` counts 0 when the measure is profit."""
+    out: dict[Month, Fraction] = {}
+    for item in account.revenue:
+        value = item.amount if measure == "revenue" else (item.profit or 0)
+        months = item.months
+        share = exact(value) / len(months)
+        for m in months:
+            out[m] = out.get(m, Fraction(0)) + share
+    return out
+
+
+def fmt_month(month: Month) -> str:
+    return f"{month[0]:04d}-{month[1]:02d}"
+
+
+@dataclass(frozen=True)
+class TierRow:
+    """One account of the ABC table. Non-active accounts have no rank, share or tier."""
+
+    account: str
+    name: str
+    short_name: str | None
+    manager: str
+    status: str
+    rank: int | None
+    measure: Fraction
+    share: Fraction | None
+    cumulative_share: Fraction | None
+    computed_tier: str | None
+    tier: str | None
+    overridden: bool
+    why: str
+
+    def as_json(self) -> dict[str, object]:
+        def num(v: Fraction | None) -> int | float | None:
+            return None if v is None else plain(v)
+
+        return {
+            "rank": self.rank,
+            "account": self.account,
+            "name": self.name,
+            "short_name": self.short_name,
+            "manager": self.manager,
+            "status": self.status,
+            "measure": plain(self.measure),
+            "share": num(self.share),
+            "cumulative_share": num(self.cumulative_share),
+            "computed_tier": self.computed_tier,
+            "tier": self.tier,
+            "overridden": self.overridden,
+            "why": self.why,
+        }
+
+
+@dataclass(frozen=True)
+class TierTable:
+    as_of: dt.date
+    method: str
+    measure: str
+    window: tuple[Month, Month]
+    total: Fraction
+    rows: tuple[TierRow, ...]  # active accounts ranked, then the others by id
+
+    def tier_of(self, account_id: str) -> str | None:
+        return next((r.tier for r in self.rows if r.account == account_id), None)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "method": self.method,
+            "measure": self.measure,
+            "window": [fmt_month(self.window[0]), fmt_month(self.window[1])],
+            "total": plain(self.total),
+            "accounts": [r.as_json() for r in self.rows],
+        }
+
+
+def _pareto(ranked: list[tuple[Account, Fraction]], settings: TierSettings, total: Fraction):
+    before = Fraction(0)
+    for account, measure in ranked:
+        share_before = before / total if total else Fraction(0)
+        tier = "C"
+        why = "measure is 0" if measure == 0 else ""
+        if measure > 0 and total > 0:
+            for name, cutoff in settings.cutoffs:
+                if share_before < exact(cutoff):
+                    tier = name
+                    why = f"{float(share_before):.1%} of the total ranks above (< {cutoff:.0%})"
+                    break
+            else:
+                why = f"{float(share_before):.1%} of the total ranks above"
+        yield account, measure, tier, why, before
+        before += measure
+
+
+def _bands(account: Account, measure: Fraction, settings: TierSettings) -> tuple[str, str]:
+    for band in sorted(settings.bands, key=lambda b: exact(b.min), reverse=True):
+        if measure >= exact(band.min):
+            return band.tier, f"{float(measure):,.0f} ≥ {band.min:,.0f}"
+    return settings.default, "below every band"
+
+
+def _streak(account: Account, months: list[Month], settings: TierSettings, measure: str):
+    per_month = monthly(account, measure)
+    lowest = min((per_month.get(m, Fraction(0)) for m in months), default=Fraction(0))
+    span = f"{fmt_month(months[0])}…{fmt_month(months[-1])}" if months else ""
+    for level in sorted(settings.streak_levels, key=lambda lv: exact(lv.min), reverse=True):
+        if lowest >= exact(level.min):
+            return level.tier, f"every month of {span} ≥ {level.min:,.0f}"
+    return settings.default, f"lowest month of {span} is {float(lowest):,.0f}"
+
+
+def compute_tiers(ledger: Ledger, as_of: dt.date) -> TierTable:
+    """The ABC table of the ledger as of a date."""
+    settings = ledger.settings.tiers
+    months = window_months(as_of, settings.window_months)
+    in_window = set(months)
+
+    def measure_of(account: Account) -> Fraction:
+        per_month = monthly(account, settings.measure)
+        return sum((v for m, v in per_month.items() if m in in_window), Fraction(0))
+
+    active = [(a, measure_of(a)) for a in ledger.accounts if a.status == "active"]
+    ranked = sorted(active, key=lambda pair: (-pair[1], pair[0].id))
+    total = sum((m for _, m in ranked), Fraction(0))
+
+    computed: list[tuple[Account, Fraction, str, str, Fraction]] = []
+    if settings.method == "pareto":
+        computed = list(_pareto(ranked, settings, total))
+    else:
+        before = Fraction(0)
+        streak = streak_months(as_of, settings.streak_months)
+        for account, measure in ranked:
+            if settings.method == "bands":
+                tier, why = _bands(account, measure, settings)
+            else:
+                tier, why = _streak(account, streak, settings, settings.measure)
+            computed.append((account, measure, tier, why, before))
+            before += measure
+
+    rows = [
+        _row(account, rank, measure, tier, why, before, total, as_of)
+        for rank, (account, measure, tier, why, before) in enumerate(computed, start=1)
+    ]
+    others = sorted((a for a in ledger.accounts if a.status != "active"), key=lambda a: a.id)
+    rows += [_inactive_row(a, measure_of(a)) for a in others]
+    return TierTable(
+        as_of, settings.method, settings.measure, (months[0], months[-1]), total, tuple(rows)
+    )
+
+
+def _row(account, rank, measure, tier, why, before, total, as_of) -> TierRow:
+    override = account.tier_override
+    overridden = override is not None and (override.until is None or override.until >= as_of)
+    if overridden:
+        until = f" until {override.until}" if override.until else ""
+        why = f"override: {override.reason}{until} (computed {tier}: {why})"
+    return TierRow(
+        account=account.id,
+        name=account.name,
+        short_name=account.short_name,
+        manager=account.manager,
+        status=account.status,
+        rank=rank,
+        measure=measure,
+        share=measure / total if total else Fraction(0),
+        cumulative_share=(before + measure) / total if total else Fraction(0),
+        computed_tier=tier,
+        tier=override.tier if overridden else tier,
+        overridden=overridden,
+        why=why,
+    )
+
+
+def _inactive_row(account: Account, measure: Fraction) -> TierRow:
+    return TierRow(
+        account=account.id,
+        name=account.name,
+        short_name=account.short_name,
+        manager=account.manager,
+        status=account.status,
+        rank=None,
+        measure=measure,
+        share=None,
+        cumulative_share=None,
+        computed_tier=None,
+        tier=None,
+        overridden=False,
+        why=f"no tier: status {account.status}",
+    )
+
+
+def tier_counts(table: TierTable) -> dict[str, int]:
+    """Accounts per tier, in the order tiers first appear in the ranking."""
+    counts: dict[str, int] = {}
+    for row in table.rows:
+        if row.tier is not None:
+            counts[row.tier] = counts.get(row.tier, 0) + 1
+    return counts
