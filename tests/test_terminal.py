@@ -18,8 +18,11 @@ def test_cjk_columns_line_up():
     rows = [["宝联物流", "1", "x"], ["abc", "22", "yy"], ["华东移动通信", "333", "zzz"]]
     lines = table(["name", "n", "tail"], rows, right=(1,)).splitlines()
     # the right-aligned column ends, and the last column starts, at the same display cell
-    ends = {width(line[: line.index(row[1]) + len(row[1])]) for line, row in zip(lines[1:], rows)}
-    starts = {width(line[: line.rindex(row[2])]) for line, row in zip(lines[1:], rows)}
+    ends = {
+        width(line[: line.index(row[1]) + len(row[1])])
+        for line, row in zip(lines[1:], rows, strict=True)
+    }
+    starts = {width(line[: line.rindex(row[2])]) for line, row in zip(lines[1:], rows, strict=True)}
     assert len(ends) == 1 and len(starts) == 1
     assert starts == {width(lines[0][: lines[0].index("tail")])}
 
