@@ -129,12 +129,16 @@ class _Builder:
     file: str
     problems: list[Diagnostic]
     #: The document has a construct where libyaml is laxer than the YAML spec (multi-line flow
-    #: collections and quoted scalars, block scalars): :func:`_strict_scan` looks at its tokens.
+    #: collections and quoted scalars): :func:`_strict_scan` looks at its tokens.
     suspect: bool = False
+    #: A block scalar: its leading empty lines matter only when a line holds nothing but spaces.
+    block_scalar: bool = False
 
     def build(self, node: Node) -> object:
         if isinstance(node, ScalarNode):
-            if node.style and (node.style in "|>" or node.start_mark.line != node.end_mark.line):
+            if node.style in ("|", ">"):
+                self.block_scalar = True
+            elif node.style and node.start_mark.line != node.end_mark.line:
                 self.suspect = True
             if node.tag == PLAIN:
                 if node.value == "-":
@@ -245,6 +249,7 @@ def _scan_events(data: bytes) -> Refused | None:
 
 
 _GLUED_COMMENT = re.compile(rb"[^\s]#")
+_SPACES_ONLY_LINE = re.compile(rb"\n +\r?\n")
 _BLOCK_HEADER_INDENT = re.compile(r"[|>][+-]?[1-9]")
 _BLOCK_HEADER = re.compile(r"[|>][0-9+-]*(#)?")
 
@@ -405,7 +410,11 @@ def parse(data: bytes, file: str) -> tuple[object, list[Diagnostic]]:
             composer.dispose()
         builder = _Builder(file, problems)
         value = None if node is None else builder.build(node)
-        if builder.suspect or _GLUED_COMMENT.search(data):
+        if (
+            builder.suspect
+            or (builder.block_scalar and _SPACES_ONLY_LINE.search(data))
+            or _GLUED_COMMENT.search(data)
+        ):
             strict = _strict_scan(data)
             if strict is not None:
                 raise strict
