@@ -50,6 +50,18 @@ def as_of_option(f: Callable) -> Callable:
     )(f)
 
 
+def format_option(choices: list[str], help: str) -> Callable:
+    """--format, shared by every command that prints results; the first choice is the default."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=choices[0],
+        show_default=True,
+        help=help,
+    )
+
+
 def use_color(stream: Any) -> bool:
     """Colour only on a terminal, and never when NO_COLOR is set (no-color.org)."""
     return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
@@ -100,13 +112,9 @@ def pass_checked(f: Callable) -> Callable:
 
 
 @main.command()
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json", "github"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for programs, github for workflow annotations.",
+@format_option(
+    ["text", "json", "github"],
+    "text for people, json for programs, github for workflow annotations.",
 )
 @click.option("--strict", is_flag=True, help="Warnings count as errors for the exit code.")
 @pass_checked
@@ -141,13 +149,8 @@ def _report_errors(checked: Checked) -> int:
 
 
 @main.command()
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-    help="table for people, json or csv for programs and spreadsheets.",
+@format_option(
+    ["table", "json", "csv"], "table for people, json or csv for programs and spreadsheets."
 )
 @pass_checked
 def tiers(checked: Checked, as_of: dt.date, fmt: str) -> None:
@@ -171,13 +174,8 @@ def tiers(checked: Checked, as_of: dt.date, fmt: str) -> None:
     metavar="DAYS",
     help="List items due at most this many days ahead (overdue ones always).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv", "ics"]),
-    default="table",
-    show_default=True,
-    help="table for people; json, csv, or ics for calendars.",
+@format_option(
+    ["table", "json", "csv", "ics"], "table for people; json, csv, or ics for calendars."
 )
 @click.option("--manager", multiple=True, help="Only accounts of this manager (repeatable).")
 @click.option(

@@ -205,11 +205,7 @@ def _row(account, rank, measure, tier, why, before, total, as_of) -> TierRow:
         until = f" until {override.until}" if override.until else ""
         why = f"override: {override.reason}{until} (computed {tier}: {why})"
     return TierRow(
-        account=account.id,
-        name=account.name,
-        short_name=account.short_name,
-        manager=account.manager,
-        status=account.status,
+        **_identity(account),
         rank=rank,
         measure=measure,
         share=measure / total if total else Fraction(0),
@@ -221,13 +217,19 @@ def _row(account, rank, measure, tier, why, before, total, as_of) -> TierRow:
     )
 
 
+def _identity(account: Account) -> dict[str, str | None]:
+    return {
+        "account": account.id,
+        "name": account.name,
+        "short_name": account.short_name,
+        "manager": account.manager,
+        "status": account.status,
+    }
+
+
 def _inactive_row(account: Account, measure: Fraction) -> TierRow:
     return TierRow(
-        account=account.id,
-        name=account.name,
-        short_name=account.short_name,
-        manager=account.manager,
-        status=account.status,
+        **_identity(account),  # type: ignore[arg-type]
         rank=None,
         measure=measure,
         share=None,
