@@ -310,3 +310,9 @@ def test_settings_defaults_and_errors(checked):
         "C": 90,
         "default": 90,
     }
+
+
+def test_revisit_intervals_are_at_least_a_day(checked):
+    result = checked({"ledger.yaml": "revisit: {interval_days: {A: 0, A1: 0}}\n"})
+    assert [(c, line) for _, c, line in codes(result)] == [("schema", 1), ("schema", 1)]
+    assert "at least 1" in result.diagnostics[0].message
