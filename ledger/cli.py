@@ -62,6 +62,18 @@ def format_option(choices: list[str], help: str) -> Callable:
     )
 
 
+def within_option(help: str) -> Callable:
+    """--within DAYS (FORMAT §9: default 30)."""
+    return click.option(
+        "--within",
+        type=click.IntRange(min=0),
+        default=30,
+        show_default=True,
+        metavar="DAYS",
+        help=help,
+    )
+
+
 def use_color(stream: Any) -> bool:
     """Colour only on a terminal, and never when NO_COLOR is set (no-color.org)."""
     return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
@@ -166,14 +178,7 @@ def tiers(checked: Checked, as_of: dt.date, fmt: str) -> None:
 
 
 @main.command()
-@click.option(
-    "--within",
-    type=click.IntRange(min=0),
-    default=30,
-    show_default=True,
-    metavar="DAYS",
-    help="List items due at most this many days ahead (overdue ones always).",
-)
+@within_option("List items due at most this many days ahead (overdue ones always).")
 @format_option(
     ["table", "json", "csv", "ics"], "table for people; json, csv, or ics for calendars."
 )
@@ -220,14 +225,7 @@ def due(
 
 @main.command()
 @click.argument("account_id", metavar="ACCOUNT")
-@click.option(
-    "--within",
-    type=click.IntRange(min=0),
-    default=30,
-    show_default=True,
-    metavar="DAYS",
-    help="Due items of the account up to this many days ahead.",
-)
+@within_option("Due items of the account up to this many days ahead.")
 @pass_checked
 def show(checked: Checked, as_of: dt.date, account_id: str, within: int) -> None:
     """One account: dossier, tier and why, revenue trend, visits, complaints, what is due."""

@@ -269,7 +269,7 @@ def _strict_scan(data: bytes) -> Refused | None:
             start = tok.start_mark
             glued = _glued_comment(text, prev_end, start.index)
             if glued is not None:
-                return _invalid("a comment needs a space before '#'", text, glued)
+                return _glued(text, glued)
             indent = blocks[-1] if blocks else -1
             closing = isinstance(tok, (FlowSequenceEndToken, FlowMappingEndToken))
             new_line = start.line != prev_line
@@ -283,7 +283,7 @@ def _strict_scan(data: bytes) -> Refused | None:
                 header = _BLOCK_HEADER.match(lines[start.line], start.column)
                 if header and header.group(1):
                     at = start.index - start.column + header.end(0) - 1
-                    return _invalid("a comment needs a space before '#'", text, at)
+                    return _glued(text, at)
                 problem = _block_scalar_leading_lines(lines, start, indent)
                 if problem:
                     return problem
@@ -318,19 +318,28 @@ def _glued_comment(text: str, start: int, end: int) -> int | None:
     return None
 
 
-def _invalid(message: str, text: str, index: int) -> Refused:
+def _syntax(message: str, hint: str, line: int, column: int = 0) -> Refused:
+    """A syntax problem at a 0-based line and column."""
+    return Refused(message, hint, Mark("", 0, line, column, None, None), "yaml-syntax")
+
+
+def _glued(text: str, index: int) -> Refused:
     line = text.count("\n", 0, index)
     column = index - (text.rfind("\n", 0, index) + 1)
-    return Refused(message, "", Mark("", index, line, column, None, None), "yaml-syntax")
+    return _syntax(
+        "a comment needs a space before '#'",
+        "put a space before '#', or quote the value if the '#' belongs to it",
+        line,
+        column,
+    )
 
 
 def _under_indented(line: int) -> Refused:
-    return Refused(
+    return _syntax(
         "this continuation line is not indented deeper than its key",
         "indent continuation lines of [..], {..} and quoted text with spaces (not tabs), "
         "deeper than the key they belong to",
-        Mark("", 0, line, 0, None, None),
-        "yaml-syntax",
+        line,
     )
 
 
@@ -342,12 +351,11 @@ def _block_scalar_leading_lines(lines: list[str], start: Mark, indent: int) -> R
         deepest = max(deepest, len(lines[n].rstrip("\r")))
         n += 1
     if n < len(lines) and indent < _spaces(lines[n]) < deepest:
-        return Refused(
+        return _syntax(
             "an empty line at the start of this block text has more spaces than its first line",
             "remove the trailing spaces of the empty lines, or add an indentation indicator "
             "such as '|2'",
-            Mark("", 0, n, 0, None, None),
-            "yaml-syntax",
+            n,
         )
     return None
 
