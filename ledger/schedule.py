@@ -205,11 +205,12 @@ def due_items(
     settings = ledger.settings
     horizon = as_of + dt.timedelta(days=max(within if within is not None else 366, 0))
     holidays = holidays_of(settings, as_of, horizon)
+    tier_by_account = tiers.tier_by_account()
     items = []
     for account in ledger.accounts:
         if account.status == "lost":
             continue
-        tier = tiers.tier_of(account.id)
+        tier = tier_by_account.get(account.id)
         for kind, due, detail, ref, yearly in account_items(
             account, tier, settings, as_of, holidays
         ):

@@ -110,8 +110,9 @@ class TierTable:
     total: Fraction
     rows: tuple[TierRow, ...]  # active accounts ranked, then the others by id
 
-    def tier_of(self, account_id: str) -> str | None:
-        return next((r.tier for r in self.rows if r.account == account_id), None)
+    def tier_by_account(self) -> dict[str, str | None]:
+        """Every account's tier (None without one), for lookups in one pass."""
+        return {r.account: r.tier for r in self.rows}
 
     def as_json(self) -> dict[str, object]:
         return {
