@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from ledger.messages import N_, NO_MESSAGE, Label, Message
 from ledger.model import Account, Birthday, Contact, Holiday, Ledger, Settings
 from ledger.tiers import TierTable
 
@@ -34,6 +35,8 @@ class DueItem:
     #: and kind it makes a stable identity (used as the ICS UID)
     ref: str
     yearly: bool = False  # a Gregorian birthday recurs every year on the same day
+    #: ``detail`` as a message, for the reports to show in their language
+    about: Message = NO_MESSAGE
 
     @property
     def uid(self) -> str:
@@ -133,18 +136,29 @@ def holidays_of(settings: Settings, as_of: dt.date, horizon: dt.date) -> list[Ho
     return sorted(found, key=lambda h: (h.date, h.name))
 
 
-def _revisit(account: Account, interval: int, as_of: dt.date) -> tuple[dt.date, str, str]:
+def _revisit(account: Account, interval: int, as_of: dt.date) -> tuple[dt.date, Message, str]:
     done = [v for v in account.visits if v.status == "done" and v.date <= as_of]
     if not done:
         if account.since is not None:
-            return account.since, "never visited; key account since", "revisit"
-        return as_of, "never visited", "revisit"
+            return account.since, Message(N_("never visited; key account since")), "revisit"
+        return as_of, Message(N_("never visited")), "revisit"
     last = max(done, key=lambda v: (v.date, v.id))
     due = last.date + dt.timedelta(days=interval)
-    detail = f"last visit {last.date} ({last.mode}); every {interval} days"
+    mode = Label("mode", last.mode)
+    detail = Message.of(
+        N_("last visit %(date)s (%(mode)s); every %(interval)s days"),
+        date=last.date,
+        mode=mode,
+        interval=interval,
+    )
     if last.next_visit is not None and last.next_visit < due:
         due = last.next_visit
-        detail = f"last visit {last.date} ({last.mode}) planned the next for {last.next_visit}"
+        detail = Message.of(
+            N_("last visit %(date)s (%(mode)s) planned the next for %(next)s"),
+            date=last.date,
+            mode=mode,
+            next=last.next_visit,
+        )
     return due, detail, "revisit"
 
 
@@ -154,14 +168,15 @@ def _contact_label(contact: Contact) -> str:
 
 def account_items(
     account: Account, tier: str | None, settings: Settings, as_of: dt.date, holidays: list[Holiday]
-) -> Iterator[tuple[str, dt.date, str, str, bool]]:
+) -> Iterator[tuple[str, dt.date, Message, str, bool]]:
     """(kind, due, detail, ref, yearly) of every item of one account."""
     revisit = settings.revisit
     due, detail, ref = _revisit(account, revisit.interval(tier), as_of)
     yield "revisit", due, detail, ref, False
     for v in account.visits:
         if v.status == "planned":
-            yield "planned", v.date, v.purpose or "planned visit", v.id, False
+            purpose = Message(N_("planned visit")) if v.purpose is None else Message(v.purpose)
+            yield "planned", v.date, purpose, v.id, False
     followed = {}
     for v in account.visits:
         if v.status == "done" and v.follows_up:
@@ -170,29 +185,39 @@ def account_items(
         if c.status in ("open", "in_progress"):
             days = settings.resolve_within_days[c.severity]
             due = c.opened + dt.timedelta(days=days)
-            detail = f"{c.severity} complaint opened {c.opened}: {c.summary}"
+            detail = Message.of(
+                N_("%(severity)s complaint opened %(opened)s: %(summary)s"),
+                severity=Label("severity", c.severity),
+                opened=c.opened,
+                summary=c.summary,
+            )
             yield "complaint_overdue", due, detail, c.id, False
         elif c.resolved is not None and not any(d >= c.resolved for d in followed.get(c.id, ())):
             due = c.resolved + dt.timedelta(days=revisit.after_complaint_days)
-            yield "complaint_follow_up", due, f"resolved {c.resolved}: {c.summary}", c.id, False
+            detail = Message.of(
+                N_("resolved %(resolved)s: %(summary)s"), resolved=c.resolved, summary=c.summary
+            )
+            yield "complaint_follow_up", due, detail, c.id, False
     if revisit.birthdays:
         for contact in account.contacts:
             b = contact.birthday
             if b is None:
                 continue
-            calendar = f" (lunar {b.month:02d}-{b.day:02d})" if b.calendar == "lunar" else ""
+            who = _contact_label(contact)
+            if b.calendar == "lunar":
+                detail = Message.of(
+                    N_("birthday of %(who)s (lunar %(lunar)s)"),
+                    who=who,
+                    lunar=f"{b.month:02d}-{b.day:02d}",
+                )
+            else:
+                detail = Message.of(N_("birthday of %(who)s"), who=who)
             yearly = b.calendar == "gregorian" and (b.month, b.day) != (2, 29)
-            yield (
-                "birthday",
-                next_birthday(b, as_of),
-                f"birthday of {_contact_label(contact)}{calendar}",
-                contact.id,
-                yearly,
-            )
+            yield "birthday", next_birthday(b, as_of), detail, contact.id, yearly
     tiers = revisit.holiday_tiers
     if tiers is None or tier in tiers:
         for h in holidays:
-            yield "holiday", h.date, h.name, f"{h.date}-{h.name}", False
+            yield "holiday", h.date, Message(h.name), f"{h.date}-{h.name}", False
 
 
 def due_items(
@@ -211,7 +236,7 @@ def due_items(
         if account.status == "lost":
             continue
         tier = tier_by_account.get(account.id)
-        for kind, due, detail, ref, yearly in account_items(
+        for kind, due, about, ref, yearly in account_items(
             account, tier, settings, as_of, holidays
         ):
             days = (due - as_of).days
@@ -228,9 +253,10 @@ def due_items(
                     due=due,
                     days=days,
                     status=status_of(days, settings.revisit.due_soon_days),
-                    detail=detail,
+                    detail=str(about),
                     ref=ref,
                     yearly=yearly,
+                    about=about,
                 )
             )
     return sorted(items, key=lambda i: (i.due, i.account, KINDS.index(i.kind), i.ref))

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from fractions import Fraction
 
+from ledger.messages import N_, NO_MESSAGE, Amount, Label, Message, Pct
 from ledger.model import Account, Ledger, Month, TierSettings
 
 
@@ -79,6 +80,8 @@ class TierRow:
     tier: str | None
     overridden: bool
     why: str
+    #: why the computed tier, for the reports to show in their language
+    basis: Message = NO_MESSAGE
 
     def as_json(self) -> dict[str, object]:
         def num(v: Fraction | None) -> int | float | None:
@@ -130,24 +133,31 @@ def _pareto(ranked: list[tuple[Account, Fraction]], settings: TierSettings, tota
     for account, measure in ranked:
         share_before = before / total if total else Fraction(0)
         tier = "C"
-        why = "measure is 0" if measure == 0 else ""
+        why = Message(N_("measure is 0"))
         if measure > 0 and total > 0:
+            above = Pct(float(share_before))
             for name, cutoff in settings.cutoffs:
                 if share_before < exact(cutoff):
                     tier = name
-                    why = f"{float(share_before):.1%} of the total ranks above (< {cutoff:.0%})"
+                    why = Message.of(
+                        N_("%(above)s of the total ranks above (< %(cutoff)s)"),
+                        above=above,
+                        cutoff=Pct(cutoff, 0),
+                    )
                     break
             else:
-                why = f"{float(share_before):.1%} of the total ranks above"
+                why = Message.of(N_("%(above)s of the total ranks above"), above=above)
         yield account, measure, tier, why, before
         before += measure
 
 
-def _bands(account: Account, measure: Fraction, settings: TierSettings) -> tuple[str, str]:
+def _bands(account: Account, measure: Fraction, settings: TierSettings) -> tuple[str, Message]:
     for band in sorted(settings.bands, key=lambda b: exact(b.min), reverse=True):
         if measure >= exact(band.min):
-            return band.tier, f"{float(measure):,.0f} ≥ {band.min:,.0f}"
-    return settings.default, "below every band"
+            return band.tier, Message.of(
+                N_("%(measure)s ≥ %(min)s"), measure=Amount(float(measure)), min=Amount(band.min)
+            )
+    return settings.default, Message(N_("below every band"))
 
 
 def _streak(account: Account, months: list[Month], settings: TierSettings, measure: str):
@@ -156,8 +166,12 @@ def _streak(account: Account, months: list[Month], settings: TierSettings, measu
     span = f"{fmt_month(months[0])}…{fmt_month(months[-1])}" if months else ""
     for level in sorted(settings.streak_levels, key=lambda lv: exact(lv.min), reverse=True):
         if lowest >= exact(level.min):
-            return level.tier, f"every month of {span} ≥ {level.min:,.0f}"
-    return settings.default, f"lowest month of {span} is {float(lowest):,.0f}"
+            return level.tier, Message.of(
+                N_("every month of %(span)s ≥ %(min)s"), span=span, min=Amount(level.min)
+            )
+    return settings.default, Message.of(
+        N_("lowest month of %(span)s is %(lowest)s"), span=span, lowest=Amount(float(lowest))
+    )
 
 
 def compute_tiers(ledger: Ledger, as_of: dt.date) -> TierTable:
@@ -174,7 +188,7 @@ def compute_tiers(ledger: Ledger, as_of: dt.date) -> TierTable:
     ranked = sorted(active, key=lambda pair: (-pair[1], pair[0].id))
     total = sum((m for _, m in ranked), Fraction(0))
 
-    computed: list[tuple[Account, Fraction, str, str, Fraction]] = []
+    computed: list[tuple[Account, Fraction, str, Message, Fraction]] = []
     if settings.method == "pareto":
         computed = list(_pareto(ranked, settings, total))
     else:
@@ -199,9 +213,10 @@ def compute_tiers(ledger: Ledger, as_of: dt.date) -> TierTable:
     )
 
 
-def _row(account, rank, measure, tier, why, before, total, as_of) -> TierRow:
+def _row(account, rank, measure, tier, basis, before, total, as_of) -> TierRow:
     override = account.tier_override
     overridden = override is not None and (override.until is None or override.until >= as_of)
+    why = str(basis)
     if overridden:
         until = f" until {override.until}" if override.until else ""
         why = f"override: {override.reason}{until} (computed {tier}: {why})"
@@ -215,6 +230,7 @@ def _row(account, rank, measure, tier, why, before, total, as_of) -> TierRow:
         tier=override.tier if overridden else tier,
         overridden=overridden,
         why=why,
+        basis=basis,
     )
 
 
@@ -239,6 +255,9 @@ def _inactive_row(account: Account, measure: Fraction) -> TierRow:
         tier=None,
         overridden=False,
         why=f"no tier: status {account.status}",
+        basis=Message.of(
+            N_("no tier: status %(status)s"), status=Label("account_status", account.status)
+        ),
     )
 
 
