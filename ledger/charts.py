@@ -60,9 +60,9 @@ def _y_axis(ticks: list[float], scale: Callable[[float], float], fmt: Callable[[
 
 
 def _x_labels(labels: Sequence[str], x_of: Callable[[int], float], bottom: float):
-    step = max(1, math.ceil(len(labels) / 12))  # at most a dozen labels fit
+    step = max(1, math.ceil(len(labels) / 8))  # at most eight labels fit side by side
     for i, label in enumerate(labels):
-        if i % step == 0 or (i == len(labels) - 1 and len(labels) <= 12):
+        if (len(labels) - 1 - i) % step == 0:  # always label the latest bar
             yield _text(x_of(i), bottom + 16, label, "tick")
 
 
@@ -210,6 +210,9 @@ def pareto_chart(
     body.append(
         f'<line class="axis" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{bottom}" y2="{bottom}"/>'
     )
-    body.extend(_x_labels([str(i + 1) for i in range(len(shown))], x_of, bottom))
+    ticks = [str(i + 1) for i in range(min(len(ranked), limit))]
+    if len(ranked) > limit:
+        ticks.append(shown[-1][0])  # the "+N others" bar
+    body.extend(_x_labels(ticks, x_of, bottom))
     rows = tuple((label, percent(share), percent(cum)) for label, share, cum in ranked)
     return Chart(chart_id, title, summary, _svg(chart_id, title, summary, body), head, rows)

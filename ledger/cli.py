@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from ledger import __version__
+from ledger.build import OutputError, build_site, check_output
 from ledger.check import Checked, check
 from ledger.diagnostics import (
     count_errors,
@@ -23,6 +24,7 @@ from ledger.diagnostics import (
     summary_line,
 )
 from ledger.export import due_csv, due_ics, due_json, tiers_csv, tiers_json
+from ledger.i18n import LANGS
 from ledger.load import RootError, find_root
 from ledger.schedule import KINDS, due_items
 from ledger.textviews import due_view, show_view, tiers_view
@@ -241,3 +243,43 @@ def show(checked: Checked, as_of: dt.date, account_id: str, within: int) -> None
     items = [i for i in due_items(ledger, table, as_of, within) if i.account == account.id]
     click.echo(show_view(account, ledger.settings, table, items, as_of))
     sys.exit(_report_errors(checked))
+
+
+@main.command()
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    metavar="DIR",
+    default="site",
+    show_default=True,
+    help="Folder to write the site to (replaced as a whole; kam only replaces its own sites).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(LANGS),
+    default=None,
+    help="Report language. Default: 'locale' of ledger.yaml.",
+)
+@within_option("The schedule lists items due at most this many days ahead (overdue ones always).")
+@click.option("--strict", is_flag=True, help="Warnings count as errors for the exit code.")
+@pass_checked
+def build(
+    checked: Checked, as_of: dt.date, out: str, lang: str | None, within: int, strict: bool
+) -> None:
+    """Write the static HTML site (pages, charts, CSV/ICS/JSON exports) for managers."""
+    target = Path(out)
+    try:
+        check_output(target, Path(checked.ledger.root))
+    except OutputError as exc:
+        raise click.UsageError(str(exc)) from None
+    lang = lang or checked.ledger.settings.locale
+    built = build_site(checked, target, as_of, lang, within)
+    diagnostics = checked.diagnostics
+    click.echo(f"{built.out / 'index.html'}", err=False)
+    click.echo(
+        f"kam: wrote {built.files} files to {built.out} ({lang}, as of {as_of}); "
+        + summary_line(diagnostics, checked.ledger.files),
+        err=True,
+    )
+    sys.exit(1 if count_errors(diagnostics, strict) else 0)

@@ -17,11 +17,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
 
+from ledger.messages import Amount, Label, Message, Pct
 from ledger.schema import data_dir
 
 LANGS = ("en", "zh-CN")
@@ -190,6 +191,26 @@ class Formatter:
         entry = LABELS[group].get(value)
         return self.gettext.pgettext(*entry) if entry else value
 
+    def message(self, msg: Message) -> str:
+        """A figure's explanation in this language, its parameters formatted for the locale."""
+        if not msg.text:
+            return ""
+        text = self._(msg.text)
+        if not msg.params:
+            return text
+        return text % {key: self._param(value) for key, value in msg.params}
+
+    def _param(self, value: object) -> object:
+        if isinstance(value, Pct):
+            return self.percent(value.value, value.digits)
+        if isinstance(value, Amount):
+            return self.number(value.value)
+        if isinstance(value, Label):
+            return self.label(value.group, value.value)
+        if isinstance(value, dt.date):
+            return self.date(value)
+        return value
+
     def number(self, value: float | Fraction | None, digits: int = 0) -> str:
         if value is None:
             return ""
@@ -225,7 +246,11 @@ class Formatter:
 
     def month(self, month: Month) -> str:
         """A calendar month: "Nov 2026", "2026年11月"."""
-        return format_date(dt.date(month[0], month[1], 1), "yMMM", locale=self.locale)
+        return format_skeleton("yMMM", dt.date(month[0], month[1], 1), locale=self.locale)
+
+    def short_month(self, month: Month) -> str:
+        """A month on a chart axis: "11/2026", "2026/11"."""
+        return format_skeleton("yM", dt.date(month[0], month[1], 1), locale=self.locale)
 
     def days(self, n: int) -> str:
         return self.gettext.ngettext("%(num)d day", "%(num)d days", abs(n)) % {"num": n}

@@ -175,7 +175,11 @@ def account_items(
     yield "revisit", due, detail, ref, False
     for v in account.visits:
         if v.status == "planned":
-            purpose = Message(N_("planned visit")) if v.purpose is None else Message(v.purpose)
+            purpose = (
+                Message(N_("planned visit"))
+                if v.purpose is None
+                else Message.of("%(purpose)s", purpose=v.purpose)  # the user's words: untranslated
+            )
             yield "planned", v.date, purpose, v.id, False
     followed = {}
     for v in account.visits:
@@ -217,7 +221,13 @@ def account_items(
     tiers = revisit.holiday_tiers
     if tiers is None or tier in tiers:
         for h in holidays:
-            yield "holiday", h.date, Message(h.name), f"{h.date}-{h.name}", False
+            yield (
+                "holiday",
+                h.date,
+                Message.of("%(name)s", name=h.name),
+                f"{h.date}-{h.name}",
+                False,
+            )
 
 
 def due_items(

@@ -1,0 +1,130 @@
+"""build: check the ledger, render the site into a fresh folder, then swap it in.
+
+The site is written to a hidden sibling folder and renamed into place only when complete, so
+an interrupted build leaves the previous site as it was. kam replaces only a folder that it
+built itself (it holds the ``.kam-site`` marker) or an empty one: never the user's files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from ledger.check import Checked
+from ledger.render import MARKER, Site, render_site, site_size
+
+
+class OutputError(Exception):
+    """The output folder cannot be used (it holds other files, or the ledger itself)."""
+
+
+@dataclass(frozen=True)
+class Built:
+    out: Path
+    files: int
+    checked: Checked
+
+
+def check_output(out: Path, root: Path) -> None:
+    """Refuse an output folder that is not a kam site, or that overlaps the ledger."""
+    out, root = out.resolve(), root.resolve()
+    if out == root or out.is_relative_to(root) or root.is_relative_to(out):
+        raise OutputError(
+            f"the output folder {out} overlaps the ledger {root}; choose a folder outside it"
+        )
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"{out} is a file, not a folder")
+    if out.is_dir() and not (out / MARKER).is_file() and any(out.iterdir()):
+        raise OutputError(
+            f"{out} is not empty and was not built by kam; kam only replaces its own sites "
+            "(choose another folder with -o, or empty this one)"
+        )
+
+
+def write_site(
+    files: Iterable[tuple[str, bytes]],
+    out: Path,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write every file into a temporary sibling of ``out``, then swap it in. The file count."""
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _recover(out)
+    tmp = out.parent / f".{out.name}.kam-tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    count = 0
+    try:
+        for rel, data in files:
+            path = tmp / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            count += 1
+            if progress is not None:
+                progress(count)
+        _swap(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return count
+
+
+def _swap(new: Path, out: Path) -> None:
+    old = out.parent / f".{out.name}.kam-old-{os.getpid()}"
+    if out.exists():
+        out.rename(old)
+    new.rename(out)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _recover(out: Path) -> None:
+    """A build killed between the two renames of ``_swap`` left the old site aside: restore it."""
+    if out.exists():
+        for stale in out.parent.glob(f".{out.name}.kam-old-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        return
+    olds = sorted(out.parent.glob(f".{out.name}.kam-old-*"))
+    if olds:
+        olds[-1].rename(out)
+
+
+class Progress:
+    """A progress line on a terminal, shown only once a build has taken more than a second."""
+
+    def __init__(self, total: int, stream: TextIO = sys.stderr, delay: float = 1.0) -> None:
+        self.total, self.stream, self.delay = total, stream, delay
+        self.start = time.monotonic()
+        self.shown = False
+        self.enabled = hasattr(stream, "isatty") and stream.isatty()
+
+    def __call__(self, done: int) -> None:
+        if not self.enabled or time.monotonic() - self.start < self.delay:
+            return
+        if not self.shown or done % 25 == 0 or done == self.total:
+            width = 30
+            filled = width * done // max(self.total, 1)
+            bar = "#" * filled + "-" * (width - filled)
+            self.stream.write(f"\rkam build [{bar}] {done}/{self.total} files")
+            self.stream.flush()
+            self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def build_site(checked: Checked, out: Path, as_of: dt.date, lang: str, within: int = 30) -> Built:
+    """Render the site of a checked ledger into ``out`` (see :func:`check_output` first)."""
+    site = Site(checked, as_of, lang, within)
+    progress = Progress(site_size(site))
+    try:
+        count = write_site(render_site(site), out, progress)
+    finally:
+        progress.close()
+    return Built(out, count, checked)

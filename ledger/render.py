@@ -1,0 +1,403 @@
+"""render: the static site as (path, bytes) pairs, a pure function of a checked ledger.
+
+One Jinja2 environment per language (``make_env``: autoescape, gettext, filters); one function
+per page kind that gathers its figures from ``ledger.report`` and ``ledger.charts``. Writing
+the files is ``ledger.build``'s job, so the same pages can be diffed, cached or served.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from fractions import Fraction
+from functools import cached_property
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from ledger import __version__, charts, report
+from ledger.check import Checked
+from ledger.diagnostics import format_json
+from ledger.export import due_csv, due_ics, due_json, tiers_csv
+from ledger.i18n import LABELS, Formatter, translations
+from ledger.model import Account
+from ledger.schedule import DueItem, due_items, next_birthday
+from ledger.schema import data_dir
+from ledger.tiers import TierTable, compute_tiers, window_months
+
+ASSETS = ("kam.css", "kam.js")
+PAGES = ("index", "accounts", "schedule", "complaints", "managers", "problems")
+MARKER = ".kam-site"  # marks a folder kam may replace (see ledger.build)
+
+_MD = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
+_TAGS = {"p", "br", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "a", "hr"}
+_TAGS |= {"h4", "h5", "h6"}
+
+
+def markdown(text: str | None) -> Markup:
+    """User notes as HTML: CommonMark without raw HTML or images, then sanitised by nh3.
+
+    Headings move down to h4–h6 so that notes never break the page's outline.
+    """
+    if not text:
+        return Markup("")
+    tokens = _MD.parse(text)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + 3, 6)}"
+    html = _MD.renderer.render(tokens, _MD.options, {})
+    clean = nh3.clean(
+        html,
+        tags=_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto", "tel"},
+        link_rel="noopener noreferrer nofollow",
+    )
+    return Markup(clean)
+
+
+def account_href(account_id: str) -> str:
+    """The account page, relative to the site root (ids may be Chinese: percent-encoded)."""
+    return f"accounts/{quote(account_id, safe='')}.html"
+
+
+def make_env(lang: str) -> jinja2.Environment:
+    """The Jinja2 environment of one report language: autoescape, gettext, strict undefined."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(data_dir("templates")),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["markdown"] = markdown
+    env.filters["account_href"] = account_href
+    return env
+
+
+@dataclass(frozen=True)
+class Site:
+    """Everything the pages are computed from: one checked ledger, a date and a language."""
+
+    checked: Checked
+    as_of: dt.date
+    lang: str
+    within: int = 30
+    env: jinja2.Environment = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "env", make_env(self.lang))
+
+    @property
+    def ledger(self):
+        return self.checked.ledger
+
+    @cached_property
+    def fmt(self) -> Formatter:
+        return Formatter(self.lang, self.ledger.settings.currency)
+
+    @cached_property
+    def table(self) -> TierTable:
+        return compute_tiers(self.ledger, self.as_of)
+
+    @cached_property
+    def items(self) -> list[DueItem]:
+        """Due items up to ``within`` days ahead, overdue included (as ``kam due``)."""
+        return due_items(self.ledger, self.table, self.as_of, self.within)
+
+    @cached_property
+    def tiers(self) -> dict[str, str | None]:
+        return self.table.tier_by_account()
+
+    @cached_property
+    def rows(self) -> dict[str, Any]:
+        return {r.account: r for r in self.table.rows}
+
+    @cached_property
+    def _grouped(self) -> dict[str, dict[str, list[Any]]]:
+        """Due items and diagnostics per account, grouped once (not one scan per page)."""
+        groups: dict[str, dict[str, list[Any]]] = {"items": {}, "problems": {}}
+        for item in self.items:
+            groups["items"].setdefault(item.account, []).append(item)
+        for d in self.checked.diagnostics:
+            groups["problems"].setdefault(d.file.split("/", 1)[0], []).append(d)
+        return groups
+
+    def by_account(self, what: str, account_id: str) -> list[Any]:
+        return self._grouped[what].get(account_id, [])
+
+
+def site_size(site: Site) -> int:
+    """How many files ``render_site`` yields (for a progress bar)."""
+    return len(ASSETS) + 4 + len(PAGES) + len(site.ledger.accounts) + 1
+
+
+def render_site(site: Site) -> Iterator[tuple[str, bytes]]:
+    """Every file of the site, in a fixed order: assets, exports, then pages."""
+    for name in ASSETS:
+        yield f"assets/{name}", (data_dir("templates") / "assets" / name).read_bytes()
+    yield from exports(site)
+    yield "index.html", page(site, "index.html", "index", **dashboard(site))
+    yield "accounts.html", page(site, "accounts.html", "accounts")
+    yield "schedule.html", page(site, "schedule.html", "schedule", **schedule(site))
+    yield "complaints.html", page(site, "complaints.html", "complaints", **complaints(site))
+    yield "managers.html", page(site, "managers.html", "managers", **managers(site))
+    yield "problems.html", page(site, "problems.html", "problems")
+    for account in site.ledger.accounts:
+        yield account_href(account.id), account_page(site, account)
+    yield MARKER, b"Built by kam; this folder is replaced by every 'kam build'.\n"
+
+
+def page(site: Site, template: str, name: str, root: str = "", **context: Any) -> bytes:
+    html = site.env.get_template(template).render(
+        site=site,
+        fmt=site.fmt,
+        page=name,
+        root=root,
+        pages=PAGES,
+        version=__version__,
+        **context,
+    )
+    return html.encode("utf-8")
+
+
+def exports(site: Site) -> Iterator[tuple[str, bytes]]:
+    """The same figures as the CLI: ``kam tiers``/``kam due`` output, and the whole ledger."""
+    settings = site.ledger.settings
+    yield "tiers.csv", tiers_csv(site.table).encode("utf-8")
+    yield "due.csv", due_csv(site.items).encode("utf-8")
+    yield "due.ics", due_ics(site.items, site.as_of, settings.name).encode("utf-8")
+    yield "ledger.json", ledger_json(site).encode("utf-8")
+
+
+def ledger_json(site: Site) -> str:
+    """Settings, accounts with their visits and complaints, tiers, due items and problems."""
+    diagnostics = json.loads(format_json(site.checked.diagnostics, site.ledger.files))
+    doc = {
+        "kam": __version__,
+        "as_of": site.as_of.isoformat(),
+        "name": site.ledger.settings.name,
+        "currency": site.ledger.settings.currency,
+        "tiers": site.table.as_json(),
+        "due": json.loads(due_json(site.items, site.as_of, site.within)),
+        "validate": {"errors": diagnostics["errors"], "warnings": diagnostics["warnings"]},
+        "accounts": [asdict(a) for a in site.ledger.accounts],
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=1, default=_json_default) + "\n"
+
+
+def _json_default(value: object) -> object:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, (frozenset, set)):
+        return sorted(value)
+    if isinstance(value, Fraction):
+        return float(value)
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+# --- page figures ----------------------------------------------------------------------------
+
+
+def dashboard(site: Site) -> dict[str, Any]:
+    ledger, fmt, table = site.ledger, site.fmt, site.table
+    _ = fmt._
+    accounts = ledger.accounts
+    months = report.trend_months(site.as_of)
+    window = window_months(site.as_of, ledger.settings.tiers.window_months)
+    labels = [fmt.short_month(m) for m in months]
+    revenue = report.revenue_by_month(accounts, months)
+    ranked = [r for r in table.rows if r.rank is not None]
+    head = [r for r in ranked if r.computed_tier == ranked[0].computed_tier] if ranked else []
+    satisfaction = report.satisfaction_by_month(accounts, months[-12:])
+    categories = report.count_by(
+        (c.category for a in accounts for c in a.complaints), list(LABELS["category"])
+    )
+    mix = _tier_mix(site)
+    overdue = [i for i in site.items if i.status == "overdue"]
+    return {
+        "coverage": report.coverage(accounts, site.tiers, ledger.settings, site.as_of),
+        "churn": report.churn(ledger, table.window),
+        "credit": report.credit(accounts),
+        "head": head,
+        "ranked": ranked,
+        "window": window,
+        "overdue_revisits": [i for i in overdue if i.kind == "revisit"],
+        "late_complaints": [i for i in overdue if i.kind == "complaint_overdue"],
+        "charts": [
+            _pareto(site, ranked),
+            charts.hbar_chart(
+                "tier-mix",
+                _("Tier mix"),
+                _("Active accounts per tier: %(mix)s.")
+                % {"mix": ", ".join(f"{t} {n}" for t, n, _m in mix)},
+                [(t, n) for t, n, _m in mix],
+                fmt.number,
+                (_("Tier"), _("Accounts")),
+            ),
+            charts.bar_chart(
+                "revenue",
+                _("Revenue per month"),
+                _("Revenue of all accounts per month, %(first)s to %(last)s; total %(total)s.")
+                % {
+                    "first": fmt.month(months[0]),
+                    "last": fmt.month(months[-1]),
+                    "total": fmt.money(sum(revenue)),
+                },
+                labels,
+                [("", [float(v) for v in revenue])],
+                fmt.compact,
+                fmt.money,
+                (_("Month"), _("Revenue")),
+            ),
+            _visits_chart(site, accounts, months, "visits"),
+            charts.hbar_chart(
+                "categories",
+                _("Complaints by category"),
+                _("%(n)d complaints in all; most: %(top)s.")
+                % {
+                    "n": sum(n for _c, n in categories),
+                    "top": fmt.label("category", max(categories, key=lambda c: c[1])[0]),
+                },
+                [(fmt.label("category", c), n) for c, n in categories],
+                fmt.number,
+                (_("Category"), _("Complaints")),
+            ),
+            _satisfaction_chart(site, months[-12:], satisfaction),
+        ],
+    }
+
+
+def _tier_mix(site: Site) -> list[tuple[str, int, Fraction]]:
+    mix: dict[str, tuple[int, Fraction]] = {}
+    for row in site.table.rows:
+        if row.tier is not None:
+            n, m = mix.get(row.tier, (0, Fraction(0)))
+            mix[row.tier] = (n + 1, m + row.measure)
+    return [(t, n, m) for t, (n, m) in mix.items()]
+
+
+def _pareto(site: Site, ranked: list) -> charts.Chart:
+    fmt = site.fmt
+    _ = fmt._
+    settings = site.ledger.settings.tiers
+    cutoffs = settings.cutoffs if settings.method == "pareto" else ()
+    a_count = sum(1 for r in ranked if r.computed_tier == (cutoffs[0][0] if cutoffs else None))
+    return charts.pareto_chart(
+        "pareto",
+        _("Pareto: share of %(measure)s by account")
+        % {"measure": fmt.label("measure", settings.measure)},
+        _("%(n)d active accounts; the first %(a)d make up the head of the book.")
+        % {"n": len(ranked), "a": a_count},
+        [
+            (r.short_name or r.name, float(r.share or 0), float(r.cumulative_share or 0))
+            for r in ranked
+        ],
+        cutoffs,
+        fmt.percent,
+        (_("Account"), _("Share"), _("Cumulative share")),
+    )
+
+
+def _visits_chart(site: Site, accounts, months, chart_id: str) -> charts.Chart:
+    fmt = site.fmt
+    _ = fmt._
+    visits = report.visits_by_month(accounts, months)
+    return charts.bar_chart(
+        chart_id,
+        _("Visits per month"),
+        _("Done visits per month, %(first)s to %(last)s: %(n)d in all.")
+        % {"first": fmt.month(months[0]), "last": fmt.month(months[-1]), "n": sum(visits)},
+        [fmt.short_month(m) for m in months],
+        [("", visits)],
+        fmt.number,
+        fmt.number,
+        (_("Month"), _("Visits")),
+    )
+
+
+def _satisfaction_chart(site: Site, months, counts: list[dict[str, int]]) -> charts.Chart:
+    fmt = site.fmt
+    _ = fmt._
+    totals = {s: sum(c[s] for c in counts) for s in report.SATISFACTION}
+    return charts.bar_chart(
+        "satisfaction",
+        _("Satisfaction over time"),
+        _("Satisfaction recorded at visits, last 12 months: %(counts)s.")
+        % {"counts": ", ".join(f"{fmt.label('satisfaction', s)} {n}" for s, n in totals.items())},
+        [fmt.short_month(m) for m in months],
+        [(fmt.label("satisfaction", s), [c[s] for c in counts]) for s in report.SATISFACTION],
+        fmt.number,
+        fmt.number,
+        (_("Month"), *(fmt.label("satisfaction", s) for s in report.SATISFACTION)),
+    )
+
+
+def schedule(site: Site) -> dict[str, Any]:
+    return {"groups": report.schedule_groups(site.items, site.as_of)}
+
+
+def complaints(site: Site) -> dict[str, Any]:
+    accounts = site.ledger.accounts
+    every = [c for a in accounts for c in a.complaints]
+    return {
+        "ages": report.complaint_ages(site.ledger, site.as_of),
+        "by_status": report.count_by((c.status for c in every), list(LABELS["complaint_status"])),
+        "by_severity": report.count_by((c.severity for c in every), list(LABELS["severity"])),
+        "by_category": report.count_by((c.category for c in every), list(LABELS["category"])),
+    }
+
+
+def managers(site: Site) -> dict[str, Any]:
+    return {"managers": report.managers(site.ledger, site.table, site.items, site.as_of)}
+
+
+def account_page(site: Site, account: Account) -> bytes:
+    fmt = site.fmt
+    _ = fmt._
+    months = report.trend_months(site.as_of)
+    revenue = report.revenue_by_month([account], months)
+    chart = charts.bar_chart(
+        "account-revenue",
+        _("Revenue per month"),
+        _("Revenue of %(name)s per month, %(first)s to %(last)s; total %(total)s.")
+        % {
+            "name": account.display_name,
+            "first": fmt.month(months[0]),
+            "last": fmt.month(months[-1]),
+            "total": fmt.money(sum(revenue)),
+        },
+        [fmt.short_month(m) for m in months],
+        [("", [float(v) for v in revenue])],
+        fmt.compact,
+        fmt.money,
+        (_("Month"), _("Revenue")),
+    )
+    ages = [
+        report.complaint_age(c, account, site.ledger.settings, site.as_of)
+        for c in reversed(account.complaints)
+    ]
+    return page(
+        site,
+        "account.html",
+        "account",
+        root="../",
+        account=account,
+        row=site.rows[account.id],
+        chart=chart,
+        ages=ages,
+        items=site.by_account("items", account.id),
+        birthdays={
+            c.id: next_birthday(c.birthday, site.as_of) for c in account.contacts if c.birthday
+        },
+        problems=site.by_account("problems", account.id),
+    )
