@@ -70,3 +70,20 @@ def kam() -> Callable[..., Result]:
         return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
+    """sample_site("en") -> the sample ledger's site built as of AS_OF (once per session)."""
+    from ledger.build import build_site
+
+    built: dict[str, Path] = {}
+
+    def get(lang: str) -> Path:
+        if lang not in built:
+            out = tmp_path_factory.mktemp(f"site-{lang}") / "site"
+            build_site(check(SAMPLE, AS_OF), out, AS_OF, lang)
+            built[lang] = out
+        return built[lang]
+
+    return get
