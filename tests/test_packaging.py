@@ -51,3 +51,25 @@ def test_wheel_installs_into_a_fresh_venv_and_runs(tmp_path: Path):
         check=True,
     ).stdout
     assert str(venv) in where
+    # the templates, assets and catalogs travel in the wheel: a Chinese site builds from it
+    proc = subprocess.run(
+        [
+            str(venv / "bin" / "kam"),
+            "--ledger",
+            str(SAMPLE),
+            "build",
+            "--as-of",
+            "2026-11-30",
+            "--lang",
+            "zh-CN",
+            "-o",
+            "out",
+        ],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "总览" in (work / "out" / "index.html").read_text(encoding="utf-8")
+    assert (work / "out" / "assets" / "kam.css").is_file()
