@@ -321,3 +321,19 @@ def test_hostile_text_never_executes(browser, tmp_path):
     text = browser.execute_script("return document.body.innerText")
     assert '<script>window.__pwned="script"</script>' in text
     assert "{{ 7*7 }}{% raw %}" in text  # never evaluated as a template
+
+
+def test_print_stylesheet_hides_navigation_and_shows_chart_tables(browser, sample_site):
+    load(browser, sample_site("en") / "index.html")
+    folded = "return document.querySelector('#revenue details table').checkVisibility()"
+    assert browser.execute_script(folded) is False  # on screen, folded under the chart
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        nav = browser.find_element("css selector", "header nav")
+        assert nav.value_of_css_property("display") == "none"
+        shown = browser.execute_script(
+            "return document.querySelector('#revenue details table').checkVisibility()"
+        )
+        assert shown  # the figures under each chart are printed, not folded
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})

@@ -60,6 +60,20 @@
     });
   }
 
+  // Browsers without ::details-content still print the figures under each chart.
+  window.addEventListener("beforeprint", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("details:not([open])"), function (d) {
+      d.setAttribute("open", "");
+      d.setAttribute("data-kam-print", "");
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("details[data-kam-print]"), function (d) {
+      d.removeAttribute("open");
+      d.removeAttribute("data-kam-print");
+    });
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     var tables = document.querySelectorAll("table[data-filter]");
     Array.prototype.forEach.call(tables, function (table, n) {
