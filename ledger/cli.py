@@ -274,7 +274,13 @@ def build(
     except OutputError as exc:
         raise click.UsageError(str(exc)) from None
     lang = lang or checked.ledger.settings.locale
-    built = build_site(checked, target, as_of, lang, within)
+    try:
+        built = build_site(checked, target, as_of, lang, within)
+    except OSError as exc:
+        raise click.UsageError(
+            f"cannot write the site to {target}: {exc.strerror or exc} "
+            "(choose another folder with -o)"
+        ) from None
     diagnostics = checked.diagnostics
     click.echo(f"{built.out / 'index.html'}", err=False)
     click.echo(

@@ -166,6 +166,12 @@ def translations(lang: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buffer)
 
 
+@functools.cache
+def _locale(lang: str) -> Locale:
+    # Locale.parse scans Babel's locale folder on every call: once per language is enough
+    return Locale.parse(lang.replace("-", "_"))
+
+
 @dataclass(frozen=True)
 class Formatter:
     """Locale-aware text for the figures of one report language and currency."""
@@ -175,7 +181,7 @@ class Formatter:
 
     @property
     def locale(self) -> Locale:
-        return Locale.parse(self.lang.replace("-", "_"))
+        return _locale(self.lang)
 
     @property
     def gettext(self) -> gettext.NullTranslations:

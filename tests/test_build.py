@@ -280,3 +280,12 @@ def test_markdown_notes_are_rendered_safely():
     assert not page.find_all(["script", "img"])
     assert not [a for tag in page.find_all(True) for a in tag.attrs if a.startswith("on")]
     assert "<script>alert(1)</script>" in page.get_text()  # shown as the text it is
+
+
+def test_an_unwritable_output_is_a_usage_error(kam, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = kam("--ledger", str(SAMPLE), "build", "-o", str(blocker / "site"))
+    assert result.exit_code == 2
+    assert "cannot write the site" in result.output
+    assert blocker.read_text() == "x"
