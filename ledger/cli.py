@@ -24,8 +24,16 @@ from ledger.diagnostics import (
     summary_line,
 )
 from ledger.export import due_csv, due_ics, due_json, tiers_csv, tiers_json
-from ledger.i18n import LANGS
+from ledger.i18n import LABELS, LANGS
 from ledger.load import RootError, find_root
+from ledger.scaffold import (
+    DEFAULT_HOOK_REPO,
+    ScaffoldError,
+    init_repository,
+    new_account,
+    new_complaint,
+    new_visit,
+)
 from ledger.schedule import KINDS, due_items
 from ledger.textviews import due_view, show_view, tiers_view
 from ledger.tiers import compute_tiers
@@ -289,3 +297,185 @@ def build(
         err=True,
     )
     sys.exit(1 if count_errors(diagnostics, strict) else 0)
+
+
+@main.command()
+@click.argument("directory", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--name", default="Key accounts", show_default=True, help="The ledger's title.")
+@click.option(
+    "--locale", type=click.Choice(LANGS), default="en", show_default=True, help="Report language."
+)
+@click.option(
+    "--hook-repo",
+    default=DEFAULT_HOOK_REPO,
+    show_default=True,
+    metavar="URL",
+    help="Where the team gets kam, for .pre-commit-config.yaml.",
+)
+def init(directory: Path, name: str, locale: str, hook_repo: str) -> None:
+    """Create a ledger repository in DIR: settings, an example account, schemas, editor, git and
+    CI set-up. Never overwrites: stops when any of those files exists."""
+    try:
+        written = init_repository(directory, name, locale, dt.date.today(), hook_repo)
+    except ScaffoldError as exc:
+        raise click.UsageError(str(exc)) from None
+    for path in written:
+        click.echo(path)
+    click.echo(
+        f"kam: a new ledger in {directory} ({len(written)} files, git initialised); "
+        f"next: cd {directory} && kam validate",
+        err=True,
+    )
+
+
+@main.group()
+def new() -> None:
+    """Create a dossier, visit or complaint file from a template, pre-filled; never overwrites."""
+
+
+def edit_option(f: Callable) -> Callable:
+    return click.option(
+        "--edit", is_flag=True, help="Open the new file in $VISUAL or $EDITOR afterwards."
+    )(f)
+
+
+def _created(root: Path, path: Path, edit: bool) -> None:
+    """Print the new file; open it when asked; name what is left to fill in."""
+    if edit:
+        click.edit(filename=str(path))
+    click.echo(path)
+    rel = path.relative_to(root).as_posix()
+    left = [d for d in check(root, dt.date.today()).diagnostics if d.file == rel]
+    if left:
+        click.echo(f"kam: wrote {rel}; left to fill in:", err=True)
+        for d in left:
+            click.echo("  " + format_text(d).splitlines()[0], err=True)
+    else:
+        click.echo(f"kam: wrote {rel}; it validates", err=True)
+
+
+def _scaffold(action: Callable[[], Path], root: Path, edit: bool) -> None:
+    try:
+        path = action()
+    except ScaffoldError as exc:
+        raise click.UsageError(str(exc)) from None
+    _created(root, path, edit)
+
+
+@new.command("account")
+@click.argument("account_id", metavar="ID")
+@click.option("--name", help="Full company name (required in the file).")
+@click.option("--manager", help="The account manager (required in the file).")
+@click.option("--short-name", help="Short name used in lists.")
+@click.option("--industry", help="Industry.")
+@click.option("--region", help="Region.")
+@click.option(
+    "--status",
+    type=click.Choice(["prospect", "active", "dormant"]),
+    default="active",
+    show_default=True,
+    help="Relationship status.",
+)
+@click.option("--since", type=DateType(), help="Key account since (default today).")
+@edit_option
+@click.pass_context
+def new_account_command(ctx: click.Context, account_id: str, edit: bool, **fields: Any) -> None:
+    """A new account folder with its dossier.yaml."""
+    root = _root(ctx)
+    _scaffold(lambda: new_account(root, account_id, fields, dt.date.today()), root, edit)
+
+
+def _ledger_for(ctx: click.Context) -> tuple[Path, Any]:
+    root = _root(ctx)
+    return root, check(root, dt.date.today()).ledger
+
+
+@new.command("visit")
+@click.argument("account_id", metavar="ACCOUNT")
+@click.option("--date", "day", type=DateType(), help="Date of the visit (default today).")
+@click.option("--slug", help="Name part after the date: visits/DATE-SLUG.yaml.")
+@click.option(
+    "--mode",
+    type=click.Choice(["onsite", "phone", "email", "video", "message"]),
+    help="How (default onsite).",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(
+        [
+            "periodic",
+            "post_transaction",
+            "holiday",
+            "birthday",
+            "complaint_follow_up",
+            "onboarding",
+            "other",
+        ]
+    ),
+    help="Why (default periodic).",
+)
+@click.option(
+    "--status",
+    type=click.Choice(["done", "planned", "cancelled"]),
+    help="Default: done, or planned for a future date.",
+)
+@click.option("--by", help="Our person (default the account manager).")
+@click.option("--received-by", multiple=True, metavar="CONTACT", help="Contact id (repeatable).")
+@click.option("--place", help="Where.")
+@click.option("--purpose", help="Purpose of the visit.")
+@click.option("--summary", help="What was discussed (required for a done visit).")
+@click.option("--follows-up", metavar="COMPLAINT", help="Id of the complaint this follows up.")
+@click.option("--next-visit", type=DateType(), help="Next visit (default: by the tier interval).")
+@edit_option
+@click.pass_context
+def new_visit_command(
+    ctx: click.Context,
+    account_id: str,
+    day: dt.date | None,
+    slug: str | None,
+    edit: bool,
+    **fields: Any,
+) -> None:
+    """A new visit of ACCOUNT: visits/DATE[-SLUG].yaml."""
+    root, ledger = _ledger_for(ctx)
+    today = dt.date.today()
+    _scaffold(
+        lambda: new_visit(root, ledger, account_id, day or today, slug, fields, today), root, edit
+    )
+
+
+@new.command("complaint")
+@click.argument("account_id", metavar="ACCOUNT")
+@click.option("--date", "day", type=DateType(), help="Date opened (default today).")
+@click.option("--slug", help="Name part after the date: complaints/DATE-SLUG.yaml.")
+@click.option("--summary", help="What the customer complains about (required in the file).")
+@click.option(
+    "--category",
+    type=click.Choice(list(LABELS["category"])),
+    help="Category (required in the file).",
+)
+@click.option(
+    "--severity",
+    type=click.Choice(list(LABELS["severity"])),
+    help="Severity (default medium); sets the deadline.",
+)
+@click.option("--channel", type=click.Choice(list(LABELS["channel"])), help="How it reached us.")
+@click.option("--raised-by", metavar="CONTACT", help="Contact id of who raised it.")
+@click.option("--owner", help="Who handles it (default the account manager).")
+@edit_option
+@click.pass_context
+def new_complaint_command(
+    ctx: click.Context,
+    account_id: str,
+    day: dt.date | None,
+    slug: str | None,
+    edit: bool,
+    **fields: Any,
+) -> None:
+    """A new complaint of ACCOUNT: complaints/DATE[-SLUG].yaml, open."""
+    root, ledger = _ledger_for(ctx)
+    _scaffold(
+        lambda: new_complaint(root, ledger, account_id, day or dt.date.today(), slug, fields),
+        root,
+        edit,
+    )
