@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ledger.check import Checked
+from ledger.gitrev import account_history
 from ledger.render import MARKER, Site, render_site, site_size
 
 
@@ -121,7 +122,8 @@ class Progress:
 
 def build_site(checked: Checked, out: Path, as_of: dt.date, lang: str, within: int = 30) -> Built:
     """Render the site of a checked ledger into ``out`` (see :func:`check_output` first)."""
-    site = Site(checked, as_of, lang, within)
+    history = account_history(Path(checked.ledger.root))
+    site = Site(checked, as_of, lang, within, history)
     progress = Progress(site_size(site))
     try:
         count = write_site(render_site(site), out, progress)

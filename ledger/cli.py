@@ -7,6 +7,7 @@ import functools
 import os
 import shutil
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,9 +24,11 @@ from ledger.diagnostics import (
     format_text,
     summary_line,
 )
+from ledger.diff import diff_json, diff_ledgers, diff_markdown, diff_text
 from ledger.export import due_csv, due_ics, due_json, tiers_csv, tiers_json
+from ledger.gitrev import GitError, ledger_at
 from ledger.i18n import LABELS, LANGS
-from ledger.load import RootError, find_root
+from ledger.load import RootError, find_root, load_ledger
 from ledger.scaffold import (
     DEFAULT_HOOK_REPO,
     ScaffoldError,
@@ -479,3 +482,35 @@ def new_complaint_command(
         root,
         edit,
     )
+
+
+@main.command()
+@click.argument("rev_a", metavar="[REV_A", required=False, default="HEAD")
+@click.argument("rev_b", metavar="[REV_B]]", required=False)
+@as_of_option
+@format_option(
+    ["text", "markdown", "json"], "text for people, markdown for a pull request, json for programs."
+)
+@click.pass_context
+def diff(
+    ctx: click.Context, rev_a: str, rev_b: str | None, as_of: dt.date | None, fmt: str
+) -> None:
+    """What changed per account between two git revisions (default: HEAD and the working tree),
+    with the tier and due-date changes it causes as of one date."""
+    root = _root(ctx)
+    day = as_of or dt.date.today()
+    with tempfile.TemporaryDirectory(prefix="kam-diff-") as tmp:
+        try:
+            root_a = ledger_at(root, rev_a, Path(tmp) / "a")
+            root_b = root if rev_b is None else ledger_at(root, rev_b, Path(tmp) / "b")
+        except GitError as exc:
+            raise click.UsageError(str(exc)) from None
+        ledger_a, _ = load_ledger(root_a)
+        ledger_b, _ = load_ledger(root_b)
+    result = diff_ledgers(ledger_a, ledger_b, day, rev_a, rev_b or "working tree")
+    if fmt == "json":
+        click.echo(diff_json(result))
+    elif fmt == "markdown":
+        click.echo(diff_markdown(result), nl=False)
+    else:
+        click.echo(diff_text(result))

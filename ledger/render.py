@@ -92,6 +92,8 @@ class Site:
     as_of: dt.date
     lang: str
     within: int = 30
+    #: recent commits per account id (``ledger.gitrev.account_history``); empty outside git
+    history: dict[str, list[Any]] = field(default_factory=dict, compare=False)
     env: jinja2.Environment = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -400,4 +402,5 @@ def account_page(site: Site, account: Account) -> bytes:
             c.id: next_birthday(c.birthday, site.as_of) for c in account.contacts if c.birthday
         },
         problems=site.by_account("problems", account.id),
+        history=site.history.get(account.id, []),
     )
