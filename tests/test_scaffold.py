@@ -250,3 +250,34 @@ def test_dossier_template_quotes_hostile_values(ledger_dir):
     path = new_account(root, "x1", {"name": "a\nb: c", "manager": "#x"}, dt.date(2026, 1, 1))
     doc, problems = parse(path.read_bytes(), "d")
     assert problems == [] and (doc["name"], doc["manager"]) == ("a\nb: c", "#x")
+
+
+@pytest.mark.slow
+def test_pre_commit_runs_kam_validate_from_this_repository(repo, tmp_path):
+    """.pre-commit-hooks.yaml works for real: pre-commit installs kam from this repository."""
+    import shutil
+
+    pre_commit = shutil.which("pre-commit") or str(Path(sys.executable).with_name("pre-commit"))
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "add", "-A"], check=True)
+
+    def hook() -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [pre_commit, "try-repo", str(REPO), "kam-validate", "--all-files"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+
+    clean = hook()
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "kam validate" in clean.stdout and "Passed" in clean.stdout
+    (repo / "accounts" / "example-co" / "visits" / "2026-01-05.yaml").write_text(
+        "date: 2026-01-05\nmode: boat\nsummary: x\n", encoding="utf-8"
+    )
+    subprocess.run([*git, "add", "-A"], check=True)
+    broken = hook()
+    assert broken.returncode == 1
+    assert "example-co/visits/2026-01-05.yaml:2:7: error[schema]" in broken.stdout
