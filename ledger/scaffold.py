@@ -242,28 +242,24 @@ def new_visit(
         interval = ledger.settings.revisit.interval(tier)
         next_visit = day + dt.timedelta(days=interval)
         reason = f"every {interval} days for tier {tier or '-'}"
-    text = (
-        _env("new")
-        .get_template("visit.yaml")
-        .render(
-            schema=schema_ref(path, "visit", root),
-            account=account,
-            date=day.isoformat(),
-            status=status,
-            kind=fields.get("kind") or "periodic",
-            mode=fields.get("mode") or "onsite",
-            by=fields.get("by") or account.manager,
-            received_by=list(fields.get("received_by") or ()),
-            place=fields.get("place"),
-            purpose=fields.get("purpose"),
-            summary=fields.get("summary"),
-            follows_up=fields.get("follows_up"),
-            next_visit=next_visit.isoformat() if next_visit else None,
-            next_reason=reason,
-        )
+    return _write_record(
+        root,
+        path,
+        "visit",
+        account,
+        day,
+        status=status,
+        kind=fields.get("kind") or "periodic",
+        mode=fields.get("mode") or "onsite",
+        by=fields.get("by") or account.manager,
+        received_by=list(fields.get("received_by") or ()),
+        place=fields.get("place"),
+        purpose=fields.get("purpose"),
+        summary=fields.get("summary"),
+        follows_up=fields.get("follows_up"),
+        next_visit=next_visit.isoformat() if next_visit else None,
+        next_reason=reason,
     )
-    _write_new({path: text})
-    return path
 
 
 def new_complaint(
@@ -279,21 +275,32 @@ def new_complaint(
     account = _account(ledger, account_id)
     severity = fields.get("severity") or "medium"
     allowed = ledger.settings.resolve_within_days[severity]
+    return _write_record(
+        root,
+        path,
+        "complaint",
+        account,
+        day,
+        summary=fields.get("summary"),
+        category=fields.get("category"),
+        severity=severity,
+        channel=fields.get("channel"),
+        raised_by=fields.get("raised_by"),
+        owner=fields.get("owner") or account.manager,
+        deadline=(day + dt.timedelta(days=allowed)).isoformat(),
+        allowed=allowed,
+    )
+
+
+def _write_record(
+    root: Path, path: Path, kind: str, account: Account, day: dt.date, **context: Any
+) -> Path:
+    """Render templates/new/KIND.yaml for a visit or complaint and create the file."""
     text = (
         _env("new")
-        .get_template("complaint.yaml")
+        .get_template(f"{kind}.yaml")
         .render(
-            schema=schema_ref(path, "complaint", root),
-            account=account,
-            date=day.isoformat(),
-            summary=fields.get("summary"),
-            category=fields.get("category"),
-            severity=severity,
-            channel=fields.get("channel"),
-            raised_by=fields.get("raised_by"),
-            owner=fields.get("owner") or account.manager,
-            deadline=(day + dt.timedelta(days=allowed)).isoformat(),
-            allowed=allowed,
+            schema=schema_ref(path, kind, root), account=account, date=day.isoformat(), **context
         )
     )
     _write_new({path: text})
