@@ -293,14 +293,14 @@ def new_complaint(
 
 
 def _write_record(
-    root: Path, path: Path, kind: str, account: Account, day: dt.date, **context: Any
+    root: Path, path: Path, record: str, account: Account, day: dt.date, **context: Any
 ) -> Path:
-    """Render templates/new/KIND.yaml for a visit or complaint and create the file."""
+    """Render templates/new/RECORD.yaml (visit or complaint) and create the file."""
     text = (
         _env("new")
-        .get_template(f"{kind}.yaml")
+        .get_template(f"{record}.yaml")
         .render(
-            schema=schema_ref(path, kind, root), account=account, date=day.isoformat(), **context
+            schema=schema_ref(path, record, root), account=account, date=day.isoformat(), **context
         )
     )
     _write_new({path: text})
