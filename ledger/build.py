@@ -120,13 +120,16 @@ class Progress:
             self.stream.flush()
 
 
-def build_site(checked: Checked, out: Path, as_of: dt.date, lang: str, within: int = 30) -> Built:
-    """Render the site of a checked ledger into ``out`` (see :func:`check_output` first)."""
+def build_site(
+    checked: Checked, out: Path, as_of: dt.date, lang: str, within: int = 30, workers: int = 0
+) -> Built:
+    """Render the site of a checked ledger into ``out`` (see :func:`check_output` first).
+    ``workers``: processes for the account pages; 0 means one per CPU."""
     history = account_history(Path(checked.ledger.root))
     site = Site(checked, as_of, lang, within, history)
     progress = Progress(site_size(site))
     try:
-        count = write_site(render_site(site), out, progress)
+        count = write_site(render_site(site, workers or os.cpu_count() or 1), out, progress)
     finally:
         progress.close()
     return Built(out, count, checked)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from ledger.cache import NO_CACHE, RACY_SECONDS, Cache
 from ledger.diagnostics import Diagnostic, sort_diagnostics
-from ledger.load import load_ledger
+from ledger.load import fingerprint, load_ledger
 from ledger.locate import locate
 from ledger.model import Ledger
 from ledger.rules import check_ledger
@@ -29,8 +33,32 @@ class Checked:
         return [d for d in self.diagnostics if d.severity == "warning"]
 
 
-def check(root: Path, as_of: dt.date) -> Checked:
-    """Load the ledger at ``root`` and check it as of a date."""
-    ledger, problems = load_ledger(root)
+def check(
+    root: Path, as_of: dt.date, cache: Cache = NO_CACHE, workers: int = 1, files: Any = None
+) -> Checked:
+    """Load the ledger at ``root`` and check it as of a date (``ledger.cache`` for ``cache``;
+    ``workers`` processes parse the files of a large ledger the cache does not hold)."""
+    ledger, problems = load_ledger(root, cache, workers, files)
     problems += check_ledger(ledger, as_of)
     return Checked(ledger, sort_diagnostics(locate(root, problems)))
+
+
+def diagnose(
+    root: Path, as_of: dt.date, cache: Cache = NO_CACHE, workers: int = 1
+) -> tuple[list[Diagnostic], int]:
+    """What ``kam validate`` reports: the diagnostics and the number of files. When no file's
+    stamp changed since the last run for the same date, the answer comes from the cache without
+    loading the model at all."""
+    started = time.time_ns()
+    digest, newest = fingerprint(root)
+    key = hashlib.sha256(f"{as_of} {digest}".encode()).hexdigest()
+    saved = cache.load(VALIDATED)
+    if isinstance(saved, tuple) and len(saved) == 3 and saved[0] == key:
+        return saved[1], saved[2]
+    checked = check(root, as_of, cache, workers)
+    if newest < started - int(RACY_SECONDS * 1e9):
+        cache.save(VALIDATED, (key, checked.diagnostics, checked.ledger.files))
+    return checked.diagnostics, checked.ledger.files
+
+
+VALIDATED = "validated"  # the cache entry: (key of every stamp and the date, diagnostics, files)

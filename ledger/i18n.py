@@ -25,7 +25,6 @@ from babel.numbers import format_currency, format_decimal, format_percent
 from ledger.messages import Amount, Label, Message, Pct
 from ledger.schema import data_dir
 
-LANGS = ("en", "zh-CN")
 Month = tuple[int, int]
 
 
@@ -172,6 +171,38 @@ def _locale(lang: str) -> Locale:
     return Locale.parse(lang.replace("-", "_"))
 
 
+# A ledger has a few hundred distinct days and months, formatted thousands of times each.
+@functools.lru_cache(maxsize=8192)
+def _format_date(lang: str, value: dt.date, form: str) -> str:
+    return format_date(value, form, locale=_locale(lang))
+
+
+@functools.lru_cache(maxsize=1024)
+def _format_skeleton(lang: str, skeleton: str, month: Month) -> str:
+    return format_skeleton(skeleton, dt.date(month[0], month[1], 1), locale=_locale(lang))
+
+
+def _babel_money(number: float, currency: str, locale: Locale) -> str:
+    return format_currency(number, currency, format="¤#,##0", locale=locale, currency_digits=False)
+
+
+@functools.cache
+def _money_shape(lang: str, currency: str) -> tuple[str, str, str] | None:
+    """(prefix, group separator, suffix) of a whole, non-negative amount when the locale groups
+    digits by threes, so the hot path skips Babel's pattern engine (a test compares the two);
+    None for any other shape, which then always goes through Babel."""
+    locale = _locale(lang)
+    sample = _babel_money(1234567.0, currency, locale)
+    group = locale.number_symbols.get("latn", locale.number_symbols).get("group", ",")
+    digits = f"1{group}234{group}567"
+    if sample.count(digits) != 1 or _babel_money(1234.0, currency, locale) != sample.replace(
+        digits, f"1{group}234"
+    ):
+        return None
+    prefix, suffix = sample.split(digits)
+    return prefix, group, suffix
+
+
 @dataclass(frozen=True)
 class Formatter:
     """Locale-aware text for the figures of one report language and currency."""
@@ -227,13 +258,12 @@ class Formatter:
         """An amount in the ledger's currency, whole units (the ledgers count in yuan, not fen)."""
         if value is None:
             return ""
-        return format_currency(
-            float(value),
-            self.currency,
-            format="¤#,##0",
-            locale=self.locale,
-            currency_digits=False,
-        )
+        number = float(value)
+        fast = _money_shape(self.lang, self.currency)
+        if fast is not None and number >= 0 and number.is_integer():
+            prefix, group, suffix = fast
+            return f"{prefix}{int(number):,}{suffix}".replace(",", group)
+        return _babel_money(number, self.currency, self.locale)
 
     def compact(self, value: float | Fraction) -> str:
         """A short amount for chart axes (1.2M, 120万)."""
@@ -248,15 +278,15 @@ class Formatter:
         return format_percent(float(value), format=fmt, locale=self.locale)
 
     def date(self, value: dt.date | None, form: str = "medium") -> str:
-        return "" if value is None else format_date(value, form, locale=self.locale)
+        return "" if value is None else _format_date(self.lang, value, form)
 
     def month(self, month: Month) -> str:
         """A calendar month: "Nov 2026", "2026年11月"."""
-        return format_skeleton("yMMM", dt.date(month[0], month[1], 1), locale=self.locale)
+        return _format_skeleton(self.lang, "yMMM", month)
 
     def short_month(self, month: Month) -> str:
         """A month on a chart axis: "11/2026", "2026/11"."""
-        return format_skeleton("yM", dt.date(month[0], month[1], 1), locale=self.locale)
+        return _format_skeleton(self.lang, "yM", month)
 
     def days(self, n: int) -> str:
         return self.gettext.ngettext("%(num)d day", "%(num)d days", abs(n)) % {"num": n}

@@ -3,15 +3,19 @@ schema and build the model. Problems are returned as diagnostics, never raised."
 
 from __future__ import annotations
 
+import hashlib
+import marshal
 import os
 import re
 import stat
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ledger import schema, yamlfile
+from ledger.cache import NO_CACHE, RACY_SECONDS, Cache, Stamp, stamp
 from ledger.diagnostics import Diagnostic, error, warning
 from ledger.model import (
     Account,
@@ -81,6 +85,10 @@ class _Files:
     dossiers: dict[str, str | None] = field(default_factory=dict)  # account -> dossier file
     records: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)  # kind, id, file
     problems: list[Diagnostic] = field(default_factory=list)
+    #: stamp of every regular file found (cache keys; see ``ledger.cache``)
+    stamps: dict[str, Stamp] = field(default_factory=dict)
+    #: when the walk started, in ``time.time_ns()``
+    started_ns: int = 0
 
 
 def _entries(folder: Path) -> list[os.DirEntry[str]]:
@@ -93,14 +101,14 @@ def _ignored(name: str) -> bool:
     return name.startswith((".", "_"))
 
 
-def _kind_of_entry(entry: os.DirEntry[str], root: Path, rel: str, problems: list) -> str | None:
+def _kind_of_entry(entry: os.DirEntry[str], root: Path, rel: str, found: _Files) -> str | None:
     """'file', 'dir' or None (skipped with a diagnostic). Symlinks never leave the ledger."""
     if entry.is_symlink():
         target = Path(os.path.realpath(entry.path))
         inside = target == root or root in target.parents
         if not inside or not target.is_file():
             why = "outside the ledger" if not inside else "to a folder or nothing"
-            problems.append(
+            found.problems.append(
                 error(
                     rel,
                     "unsafe-path",
@@ -109,13 +117,15 @@ def _kind_of_entry(entry: os.DirEntry[str], root: Path, rel: str, problems: list
                 )
             )
             return None
+        found.stamps[rel] = stamp(target.stat())
         return "file"
-    mode = entry.stat(follow_symlinks=False).st_mode
-    if stat.S_ISDIR(mode):
+    st = entry.stat(follow_symlinks=False)
+    if stat.S_ISDIR(st.st_mode):
         return "dir"
-    if stat.S_ISREG(mode):
+    if stat.S_ISREG(st.st_mode):
+        found.stamps[rel] = stamp(st)
         return "file"
-    problems.append(
+    found.problems.append(
         warning(rel, "unexpected-file", "not a regular file (a pipe, socket or device); skipped")
     )
     return None
@@ -123,12 +133,12 @@ def _kind_of_entry(entry: os.DirEntry[str], root: Path, rel: str, problems: list
 
 def walk(root: Path) -> _Files:
     """Find the ledger's files (FORMAT §1) and report names and files that do not belong."""
-    found = _Files()
+    found = _Files(started_ns=time.time_ns())
     problems = found.problems
     for entry in _entries(root):
         if _ignored(entry.name):
             continue
-        kind = _kind_of_entry(entry, root, entry.name, problems)
+        kind = _kind_of_entry(entry, root, entry.name, found)
         if kind == "file" and entry.name in SETTINGS_NAMES:
             if found.settings is not None:
                 problems.append(_twin(entry.name, found.settings))
@@ -137,6 +147,42 @@ def walk(root: Path) -> _Files:
         elif kind == "dir":
             _walk_account(root, entry, found)
     return found
+
+
+def fingerprint(root: Path) -> tuple[str, int]:
+    """A digest of every name and stamp the walk would look at, and the newest modification
+    time among them (ns). Equal digests mean ``walk`` and every file read would give the same
+    result: the quick test of ``kam validate`` on a cached ledger (a bare stat walk, no more)."""
+    seen: list[object] = []
+    newest = 0
+    stack = [(str(root), 0)]
+    while stack:
+        folder, depth = stack.pop()
+        try:
+            it = os.scandir(folder)
+        except OSError as exc:
+            seen.append((folder, exc.errno))
+            continue
+        with it:
+            for entry in it:
+                if entry.name[0] in "._":
+                    continue
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                    if stat.S_ISLNK(st.st_mode):
+                        seen.append((entry.path, os.path.realpath(entry.path)))
+                        st = entry.stat()
+                except OSError as exc:
+                    seen.append((entry.path, exc.errno))
+                    continue
+                seen.append(
+                    (entry.path, st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+                )
+                newest = max(newest, st.st_mtime_ns, st.st_ctime_ns)
+                if depth < 2 and stat.S_ISDIR(st.st_mode):
+                    stack.append((entry.path, depth + 1))
+    # scandir's order is stable while a folder is unchanged; a changed order only costs a miss
+    return hashlib.sha256(marshal.dumps(seen)).hexdigest(), newest
 
 
 def _twin(name: str, first: str) -> Diagnostic:
@@ -165,7 +211,7 @@ def _walk_account(root: Path, folder: os.DirEntry[str], found: _Files) -> None:
         if _ignored(entry.name):
             continue
         rel = f"{account}/{entry.name}"
-        kind = _kind_of_entry(entry, root, rel, problems)
+        kind = _kind_of_entry(entry, root, rel, found)
         if kind == "file" and entry.name in DOSSIER_NAMES:
             if found.dossiers[account] is not None:
                 problems.append(_twin(rel, found.dossiers[account]))
@@ -204,7 +250,7 @@ def _walk_records(root: Path, folder: Path, rel_folder: str, kind: str, found: _
         if _ignored(entry.name):
             continue
         rel = f"{rel_folder}/{entry.name}"
-        entry_kind = _kind_of_entry(entry, root, rel, problems)
+        entry_kind = _kind_of_entry(entry, root, rel, found)
         if entry_kind is None:
             continue
         stem, suffix = os.path.splitext(entry.name)
@@ -284,16 +330,82 @@ _EMPTY_HINTS = {
 }
 
 
-def load_ledger(root: Path) -> tuple[Ledger, list[Diagnostic]]:
+Read = tuple[dict[str, Any] | None, list[Diagnostic]]
+#: below this many files to read, worker processes cost more than they save
+PARALLEL_MIN_FILES = 2000
+DOCUMENTS = "documents"  # the cache entry: rel -> (stamp, kind, document, diagnostics)
+
+
+def read_documents(
+    root: Path, files: _Files, wanted: list[tuple[str, str]], cache: Cache, workers: int
+) -> dict[str, Read]:
+    """Read, parse and check each (file, kind): from the cache when the file's stamp is unchanged,
+    else from disk (in ``workers`` processes when there are many). Saves the cache again."""
+    cached = cache.load(DOCUMENTS) or {}
+    results: dict[str, Read] = {}
+    missing: list[tuple[str, str]] = []
+    for rel, kind in wanted:
+        hit = cached.get(rel)
+        if hit is not None and hit[0] == files.stamps.get(rel) and hit[1] == kind:
+            results[rel] = (hit[2], hit[3])
+        else:
+            missing.append((rel, kind))
+    results.update(_read_all(root, missing, workers))
+    if cache.folder is not None and (missing or len(cached) != len(wanted)):
+        racy = files.started_ns - int(RACY_SECONDS * 1e9)
+        cache.save(
+            DOCUMENTS,
+            {
+                rel: (files.stamps[rel], kind, *results[rel])
+                for rel, kind in wanted
+                if rel in files.stamps and files.stamps[rel][1] < racy
+            },
+        )
+    return results
+
+
+def _read_all(root: Path, jobs: list[tuple[str, str]], workers: int) -> dict[str, Read]:
+    if workers < 2 or len(jobs) < PARALLEL_MIN_FILES or not _can_fork():
+        return {rel: read_document(root, rel, kind) for rel, kind in jobs}
+    import multiprocessing
+
+    size = -(-len(jobs) // (workers * 8))  # 8 chunks per worker: balanced, few round trips
+    chunks = [(root, jobs[i : i + size]) for i in range(0, len(jobs), size)]
+    out: dict[str, Read] = {}
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        for part in pool.imap_unordered(_read_chunk, chunks):
+            out.update(part)
+    return out
+
+
+def _read_chunk(job: tuple[Path, list[tuple[str, str]]]) -> dict[str, Read]:
+    root, files = job
+    return {rel: read_document(root, rel, kind) for rel, kind in files}
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+    import threading
+
+    # fork copies one thread only: never from a process that runs others (kam serve)
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def load_ledger(
+    root: Path, cache: Cache = NO_CACHE, workers: int = 1, files: _Files | None = None
+) -> tuple[Ledger, list[Diagnostic]]:
     """The model of every file that loaded, and every problem found on the way."""
-    files = walk(root)
+    files = files or walk(root)
     problems = list(files.problems)
-    count = 0
+    wanted = [(rel, kind) for kind, _account, _stem, rel in _records(files)]
+    wanted += [(rel, "dossier") for rel in files.dossiers.values() if rel is not None]
+    if files.settings is not None:
+        wanted.append((files.settings, "ledger"))
+    read = read_documents(root, files, wanted, cache, workers)
 
     settings = default_settings()
     if files.settings is not None:
-        count += 1
-        doc, found = read_document(root, files.settings, "ledger")
+        doc, found = read[files.settings]
         problems += found
         if doc is not None:
             settings = build_settings(doc)
@@ -302,10 +414,9 @@ def load_ledger(root: Path) -> tuple[Ledger, list[Diagnostic]]:
     complaints: dict[str, list[Complaint]] = {}
     complaint_ids: dict[str, set[str]] = {}
     for kind, account, stem, rel in _records(files):
-        count += 1
         if kind == "complaint":
             complaint_ids.setdefault(account, set()).add(stem)
-        doc, found = read_document(root, rel, kind)
+        doc, found = read[rel]
         problems += found
         if doc is None:
             continue
@@ -318,8 +429,7 @@ def load_ledger(root: Path) -> tuple[Ledger, list[Diagnostic]]:
     for account, rel in sorted(files.dossiers.items()):
         if rel is None:
             continue
-        count += 1
-        doc, found = read_document(root, rel, "dossier")
+        doc, found = read[rel]
         problems += found
         if doc is None:
             continue
@@ -333,7 +443,7 @@ def load_ledger(root: Path) -> tuple[Ledger, list[Diagnostic]]:
                 frozenset(complaint_ids.get(account, ())),
             )
         )
-    ledger = Ledger(root=str(root), settings=settings, accounts=tuple(accounts), files=count)
+    ledger = Ledger(root=str(root), settings=settings, accounts=tuple(accounts), files=len(wanted))
     return ledger, problems
 
 

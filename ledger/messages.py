@@ -11,6 +11,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+#: report languages (``kam build --lang``)
+LANGS = ("en", "zh-CN")
+
 
 def N_(text: str) -> str:
     """Mark a message template for extraction; it is translated where it is shown."""

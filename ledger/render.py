@@ -8,9 +8,12 @@ the files is ``ledger.build``'s job, so the same pages can be diffed, cached or 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+import multiprocessing
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, fields, is_dataclass
 from fractions import Fraction
 from functools import cached_property
 from typing import Any
@@ -137,26 +140,80 @@ class Site:
     def by_account(self, what: str, account_id: str) -> list[Any]:
         return self._grouped[what].get(account_id, [])
 
+    @cached_property
+    def account_paths(self) -> dict[str, Account]:
+        """Site path of each account page -> the account, in ledger order."""
+        return {account_href(a.id): a for a in self.ledger.accounts}
+
+    def prepare(self) -> None:
+        """Compute the figures every page shares (before forking workers that render pages)."""
+        for name in ("fmt", "table", "items", "tiers", "rows", "_grouped", "account_paths"):
+            getattr(self, name)
+
 
 def site_size(site: Site) -> int:
     """How many files ``render_site`` yields (for a progress bar)."""
-    return len(ASSETS) + 4 + len(PAGES) + len(site.ledger.accounts) + 1
+    return len(site_paths(site))
 
 
-def render_site(site: Site) -> Iterator[tuple[str, bytes]]:
-    """Every file of the site, in a fixed order: assets, exports, then pages."""
-    for name in ASSETS:
-        yield f"assets/{name}", (data_dir("templates") / "assets" / name).read_bytes()
-    yield from exports(site)
-    yield "index.html", page(site, "index.html", "index", **dashboard(site))
-    yield "accounts.html", page(site, "accounts.html", "accounts")
-    yield "schedule.html", page(site, "schedule.html", "schedule", **schedule(site))
-    yield "complaints.html", page(site, "complaints.html", "complaints", **complaints(site))
-    yield "managers.html", page(site, "managers.html", "managers", **managers(site))
-    yield "problems.html", page(site, "problems.html", "problems")
-    for account in site.ledger.accounts:
-        yield account_href(account.id), account_page(site, account)
-    yield MARKER, b"Built by kam; this folder is replaced by every 'kam build'.\n"
+def site_paths(site: Site) -> list[str]:
+    """Every file of the site, in a fixed order: assets, exports, pages, accounts, marker."""
+    return [
+        *(f"assets/{name}" for name in ASSETS),
+        *_EXPORTS,
+        *(f"{name}.html" for name in PAGES),
+        *site.account_paths,
+        MARKER,
+    ]
+
+
+def render_file(site: Site, path: str) -> bytes:
+    """One file of the site by its path (``KeyError`` when the site has no such file)."""
+    if path.startswith("assets/") and path[len("assets/") :] in ASSETS:
+        return (data_dir("templates") / "assets" / path[len("assets/") :]).read_bytes()
+    if path in _EXPORTS:
+        return _EXPORTS[path](site).encode("utf-8")
+    if path.endswith(".html") and path[: -len(".html")] in PAGES:
+        name = path[: -len(".html")]
+        return page(site, path, name, **_PAGE_FIGURES[name](site))
+    if path in site.account_paths:
+        return account_page(site, site.account_paths[path])
+    if path == MARKER:
+        return b"Built by kam; this folder is replaced by every 'kam build'.\n"
+    raise KeyError(path)
+
+
+def render_site(site: Site, workers: int = 1) -> Iterator[tuple[str, bytes]]:
+    """Every file of the site as (path, bytes), in ``site_paths`` order. With ``workers`` > 1
+    and a large ledger, files are rendered in that many forked processes (the same bytes)."""
+    paths = site_paths(site)
+    if workers < 2 or len(site.ledger.accounts) < PARALLEL_MIN_ACCOUNTS or not _can_fork():
+        for path in paths:
+            yield path, render_file(site, path)
+        return
+    site.prepare()  # figures shared by all pages: computed once, before the fork
+    global _forked_site
+    _forked_site = site  # the workers inherit it; only paths and pages cross the pipe
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            yield from zip(paths, pool.imap(_forked_file, paths), strict=True)
+    finally:
+        _forked_site = None
+
+
+#: below this many accounts a process pool costs more than it saves
+PARALLEL_MIN_ACCOUNTS = 200
+_forked_site: Site | None = None
+
+
+def _can_fork() -> bool:
+    # fork copies one thread only: never from a process that runs others (kam serve)
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def _forked_file(path: str) -> bytes:
+    assert _forked_site is not None
+    return render_file(_forked_site, path)
 
 
 def page(site: Site, template: str, name: str, root: str = "", **context: Any) -> bytes:
@@ -174,11 +231,8 @@ def page(site: Site, template: str, name: str, root: str = "", **context: Any) -
 
 def exports(site: Site) -> Iterator[tuple[str, bytes]]:
     """The same figures as the CLI: ``kam tiers``/``kam due`` output, and the whole ledger."""
-    settings = site.ledger.settings
-    yield "tiers.csv", tiers_csv(site.table).encode("utf-8")
-    yield "due.csv", due_csv(site.items).encode("utf-8")
-    yield "due.ics", due_ics(site.items, site.as_of, settings.name).encode("utf-8")
-    yield "ledger.json", ledger_json(site).encode("utf-8")
+    for path, make in _EXPORTS.items():
+        yield path, make(site).encode("utf-8")
 
 
 def ledger_json(site: Site) -> str:
@@ -192,19 +246,35 @@ def ledger_json(site: Site) -> str:
         "tiers": site.table.as_json(),
         "due": json.loads(due_json(site.items, site.as_of, site.within)),
         "validate": {"errors": diagnostics["errors"], "warnings": diagnostics["warnings"]},
-        "accounts": [asdict(a) for a in site.ledger.accounts],
+        "accounts": [_plain(a) for a in site.ledger.accounts],
     }
-    return json.dumps(doc, ensure_ascii=False, indent=1, default=_json_default) + "\n"
+    # One line: without indent, json uses its C encoder (4× faster on a large ledger).
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def _json_default(value: object) -> object:
+def _plain(value: Any) -> Any:
+    """The model as JSON values: dataclasses as objects (``dataclasses.asdict`` without its deep
+    copies), dates as ISO text, sets sorted, fractions as floats."""
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, (frozenset, set)):
         return sorted(value)
     if isinstance(value, Fraction):
         return float(value)
+    if is_dataclass(value):
+        return {name: _plain(getattr(value, name)) for name in _field_names(type(value))}
     raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
 
 
 # --- page figures ----------------------------------------------------------------------------
@@ -404,3 +474,25 @@ def account_page(site: Site, account: Account) -> bytes:
         problems=site.by_account("problems", account.id),
         history=site.history.get(account.id, []),
     )
+
+
+def _no_figures(site: Site) -> dict[str, Any]:
+    return {}
+
+
+#: export path -> its text (the same figures as ``kam tiers`` / ``kam due``, and the ledger)
+_EXPORTS: dict[str, Callable[[Site], str]] = {
+    "tiers.csv": lambda site: tiers_csv(site.table),
+    "due.csv": lambda site: due_csv(site.items),
+    "due.ics": lambda site: due_ics(site.items, site.as_of, site.ledger.settings.name),
+    "ledger.json": ledger_json,
+}
+#: page name -> the figures its template needs beyond the site itself
+_PAGE_FIGURES: dict[str, Callable[[Site], dict[str, Any]]] = {
+    "index": dashboard,
+    "accounts": _no_figures,
+    "schedule": schedule,
+    "complaints": complaints,
+    "managers": managers,
+    "problems": _no_figures,
+}

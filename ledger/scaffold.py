@@ -15,11 +15,12 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 from ledger import __version__
+
+if TYPE_CHECKING:
+    import jinja2
 from ledger.load import load_ledger
 from ledger.model import Account, Ledger
 from ledger.schema import KINDS, data_dir, is_name
@@ -62,6 +63,8 @@ def yaml_scalar(value: object) -> str:
 
 
 def _env(folder: str) -> jinja2.Environment:
+    import jinja2  # only when writing files: the CLI starts faster without it
+
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(data_dir("templates") / folder),
         autoescape=False,  # YAML and JSON, not HTML: values go through the yaml filter

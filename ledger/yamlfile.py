@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -148,7 +149,9 @@ class _Builder:
                         node,
                         "yaml-syntax",
                     )
-                return plain_scalar(node.value)
+                value = plain_scalar(node.value)
+                # Short words repeat across files (enum values, dates, ids): share one copy.
+                return sys.intern(value) if type(value) is str and len(value) <= 24 else value
             if node.tag == QUOTED:
                 return node.value
         elif isinstance(node, MappingNode) and node.tag == MAP:
@@ -185,7 +188,7 @@ class _Builder:
                 )
             if key_node.tag not in (PLAIN, QUOTED):
                 self.build(key_node)  # raises for the explicit tag
-            key = key_node.value
+            key = sys.intern(key_node.value)  # shared keys: less memory, smaller caches
             line = key_node.start_mark.line + 1
             if key in first_line:
                 self.problems.append(

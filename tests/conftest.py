@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +25,12 @@ contacts:
   - {id: zhang-wei, name: 张伟}
   - {id: li-na, name: 李娜}
 """
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Commands run in tests cache into a temporary folder, never the user's ~/.cache."""
+    os.environ["KAM_CACHE_DIR"] = str(tmp_path_factory.mktemp("kam-cache"))
 
 
 def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
