@@ -7,19 +7,22 @@ built itself (it holds the ``.kam-site`` marker) or an empty one: never the user
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import multiprocessing
 import os
 import shutil
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
 from ledger.check import Checked
 from ledger.gitrev import account_history
-from ledger.render import MARKER, Site, render_site, site_size
+from ledger.render import MARKER, Site, render_file, site_paths, site_size
 
 
 class OutputError(Exception):
@@ -49,30 +52,80 @@ def check_output(out: Path, root: Path) -> None:
         )
 
 
+@contextlib.contextmanager
+def replacing(out: Path) -> Iterator[Path]:
+    """A fresh temporary sibling of ``out`` to fill; swapped in for ``out`` when the block ends
+    without an exception, removed in every case."""
+    out = out.resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    _recover(out)
+    tmp = out.parent / f".{out.name}.kam-tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        tmp.mkdir()
+        yield tmp
+        _swap(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def write_file(folder: Path, rel: str, data: bytes) -> None:
+    path = folder / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
 def write_site(
     files: Iterable[tuple[str, bytes]],
     out: Path,
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Write every file into a temporary sibling of ``out``, then swap it in. The file count."""
-    out = out.resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    _recover(out)
-    tmp = out.parent / f".{out.name}.kam-tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
     count = 0
-    try:
+    with replacing(out) as tmp:
         for rel, data in files:
-            path = tmp / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            write_file(tmp, rel, data)
             count += 1
             if progress is not None:
                 progress(count)
-        _swap(tmp, out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return count
+
+
+#: below this many accounts a process pool costs more than it saves
+PARALLEL_MIN_ACCOUNTS = 200
+_forked: tuple[Site, Path] | None = None
+
+
+def render_into(site: Site, folder: Path, workers: int = 1) -> Iterator[str]:
+    """Render and write every file of the site into ``folder``, yielding each path once written.
+    With ``workers`` > 1 and a large ledger, forked processes render and write (the same bytes);
+    only paths cross between processes."""
+    paths = site_paths(site)
+    if workers < 2 or len(site.ledger.accounts) < PARALLEL_MIN_ACCOUNTS or not _can_fork():
+        for path in paths:
+            write_file(folder, path, render_file(site, path))
+            yield path
+        return
+    site.prepare()  # the figures all pages share: computed once, before the fork
+    global _forked
+    _forked = (site, folder)  # the workers inherit it
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            yield from pool.imap_unordered(_forked_write, paths)
+    finally:
+        _forked = None
+
+
+def _can_fork() -> bool:
+    # fork copies one thread only: never from a process that runs others (kam serve)
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+
+
+def _forked_write(path: str) -> str:
+    assert _forked is not None
+    site, folder = _forked
+    write_file(folder, path, render_file(site, path))
+    return path
 
 
 def _swap(new: Path, out: Path) -> None:
@@ -92,6 +145,10 @@ def _recover(out: Path) -> None:
     olds = sorted(out.parent.glob(f".{out.name}.kam-old-*"))
     if olds:
         olds[-1].rename(out)
+
+
+def _cpus() -> int:
+    return os.cpu_count() or 1
 
 
 class Progress:
@@ -128,8 +185,11 @@ def build_site(
     history = account_history(Path(checked.ledger.root))
     site = Site(checked, as_of, lang, within, history)
     progress = Progress(site_size(site))
+    count = 0
     try:
-        count = write_site(render_site(site, workers or os.cpu_count() or 1), out, progress)
+        with replacing(out) as tmp:
+            for count, _path in enumerate(render_into(site, tmp, workers or _cpus()), 1):
+                progress(count)
     finally:
         progress.close()
     return Built(out, count, checked)

@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import multiprocessing
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields, is_dataclass
 from fractions import Fraction
@@ -183,37 +181,11 @@ def render_file(site: Site, path: str) -> bytes:
     raise KeyError(path)
 
 
-def render_site(site: Site, workers: int = 1) -> Iterator[tuple[str, bytes]]:
-    """Every file of the site as (path, bytes), in ``site_paths`` order. With ``workers`` > 1
-    and a large ledger, files are rendered in that many forked processes (the same bytes)."""
-    paths = site_paths(site)
-    if workers < 2 or len(site.ledger.accounts) < PARALLEL_MIN_ACCOUNTS or not _can_fork():
-        for path in paths:
-            yield path, render_file(site, path)
-        return
-    site.prepare()  # figures shared by all pages: computed once, before the fork
-    global _forked_site
-    _forked_site = site  # the workers inherit it; only paths and pages cross the pipe
-    try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
-            yield from zip(paths, pool.imap(_forked_file, paths), strict=True)
-    finally:
-        _forked_site = None
-
-
-#: below this many accounts a process pool costs more than it saves
-PARALLEL_MIN_ACCOUNTS = 200
-_forked_site: Site | None = None
-
-
-def _can_fork() -> bool:
-    # fork copies one thread only: never from a process that runs others (kam serve)
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
-
-
-def _forked_file(path: str) -> bytes:
-    assert _forked_site is not None
-    return render_file(_forked_site, path)
+def render_site(site: Site) -> Iterator[tuple[str, bytes]]:
+    """Every file of the site as (path, bytes), in ``site_paths`` order (``ledger.build``
+    renders a large site in several processes, with the same bytes)."""
+    for path in site_paths(site):
+        yield path, render_file(site, path)
 
 
 def page(site: Site, template: str, name: str, root: str = "", **context: Any) -> bytes:
@@ -458,12 +430,28 @@ def account_page(site: Site, account: Account) -> bytes:
         report.complaint_age(c, account, site.ledger.settings, site.as_of)
         for c in reversed(account.complaints)
     ]
+    names = {c.id: c.name for c in account.contacts}
+    # The timeline is the longest part of the page: its text is put together here, in Python,
+    # where a call costs a tenth of a call from a template.
+    timeline = [
+        (
+            v,
+            " · ".join(
+                [fmt.date(v.date), fmt.label("visit_kind", v.kind), fmt.label("mode", v.mode)]
+                + ([fmt.label("visit_status", v.status)] if v.status != "done" else [])
+            ),
+            ", ".join(names.get(cid, cid) for cid in v.received_by),
+            fmt.label("satisfaction", v.satisfaction),
+        )
+        for v in reversed(account.visits)
+    ]
     return page(
         site,
         "account.html",
         "account",
         root="../",
         account=account,
+        timeline=timeline,
         row=site.rows[account.id],
         chart=chart,
         ages=ages,

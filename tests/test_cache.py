@@ -13,12 +13,12 @@ import pytest
 from click.testing import Result
 from conftest import AS_OF, SAMPLE
 
+from ledger import build, load
 from ledger import check as check_module
-from ledger import load, render
+from ledger.build import build_site
 from ledger.cache import Cache
 from ledger.check import check, diagnose
 from ledger.demo import write_demo
-from ledger.render import Site, render_site
 
 BAD_VISIT = "date: 2026-11-02\nmode: boat\nsummary: ok\n"
 GOOD_VISIT = "date: 2026-11-02\nmode: phone\nsummary: ok\n"
@@ -156,15 +156,23 @@ def test_parallel_parsing_gives_the_serial_result(
     (root / "acct-00002/dossier.yaml").write_bytes(b"name: [unclosed\n")
     serial = check(root, AS_OF)
     monkeypatch.setattr(load, "PARALLEL_MIN_FILES", 1)
+    assert load._can_fork()
     parallel = check(root, AS_OF, workers=2)
     assert parallel == serial
     assert {d.code for d in serial.errors} >= {"schema", "yaml-syntax"}
 
 
-def test_parallel_rendering_gives_the_same_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
-    site = Site(check(SAMPLE, AS_OF), AS_OF, "zh-CN")
-    serial = list(render_site(site))
-    monkeypatch.setattr(render, "PARALLEL_MIN_ACCOUNTS", 1)
-    parallel = list(render_site(Site(check(SAMPLE, AS_OF), AS_OF, "zh-CN"), workers=2))
-    assert [p for p, _ in parallel] == [p for p, _ in serial]
-    assert parallel == serial
+def test_parallel_building_gives_the_same_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checked = check(SAMPLE, AS_OF)
+    serial = build_site(checked, tmp_path / "serial", AS_OF, "zh-CN", workers=1)
+    monkeypatch.setattr(build, "PARALLEL_MIN_ACCOUNTS", 1)
+    assert build._can_fork()  # else the "parallel" build below would quietly be serial
+    parallel = build_site(checked, tmp_path / "parallel", AS_OF, "zh-CN", workers=2)
+    assert parallel.files == serial.files > 20
+    assert tree(tmp_path / "parallel") == tree(tmp_path / "serial")
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
