@@ -8,6 +8,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -329,6 +330,162 @@ def build(
         err=True,
     )
     sys.exit(1 if count_errors(diagnostics, strict) else 0)
+
+
+def live_options(f: Callable) -> Callable:
+    """Options shared by serve and watch."""
+    f = click.option(
+        "--poll",
+        is_flag=True,
+        help="Poll the files for changes instead of inotify (network drives, some containers).",
+    )(f)
+    f = within_option("The schedule lists items due at most this many days ahead.")(f)
+    f = click.option("--lang", type=click.Choice(LANGS), default=None, help="Report language.")(f)
+    return as_of_option(f)
+
+
+def _live_site(ctx: click.Context, as_of: dt.date | None, lang: str | None, within: int) -> Any:
+    from ledger.gitrev import account_history
+    from ledger.live import LiveLedger, LiveSite
+
+    root = _root(ctx)
+    live = LiveLedger(root, _cache(ctx, root), WORKERS)
+    return LiveSite(live, lang, within, lambda: as_of or dt.date.today(), account_history(root))
+
+
+def _rebuilder(site: Any, after: Callable[[], str]) -> Callable[[set[str]], None]:
+    """What runs after each burst of file events: rebuild, report, never stop the loop."""
+
+    def rebuild(paths: set[str]) -> None:
+        started = time.perf_counter()
+        try:
+            site.rebuild(paths)
+            extra = after()
+        except Exception as exc:
+            click.echo(f"kam: rebuild failed ({exc!r}); still showing the last version", err=True)
+            return
+        ms = (time.perf_counter() - started) * 1000
+        checked = site.site.checked
+        shown = ", ".join(sorted(paths)[:3]) + (" …" if len(paths) > 3 else "")
+        click.echo(
+            f"kam: rebuilt in {ms:.0f} ms after {shown or 'a change'}{extra}; "
+            + summary_line(checked.diagnostics, checked.ledger.files),
+            err=True,
+        )
+
+    return rebuild
+
+
+def _run_until_interrupted(observer: Any, server: Any = None) -> None:
+    try:
+        if server is not None:
+            server.serve_forever()
+        else:
+            while observer.is_alive():
+                observer.join(1)
+    except KeyboardInterrupt:
+        click.echo("kam: stopped", err=True)
+    finally:
+        observer.stop()
+        if server is not None:
+            server.server_close()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to listen on; 0 picks a free one.",
+)
+@live_options
+@click.pass_context
+def serve(
+    ctx: click.Context,
+    host: str,
+    port: int,
+    as_of: dt.date | None,
+    lang: str | None,
+    within: int,
+    poll: bool,
+) -> None:
+    """Serve the reports on this machine and rebuild them as files change; open pages reload
+    themselves. A broken edit shows on the problems page until it is fixed."""
+    from ledger.serve import Server, watch
+
+    site = _live_site(ctx, as_of, lang, within)
+    try:
+        server = Server(host, port, site)
+    except OSError as exc:
+        raise click.UsageError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc} (choose another --port)"
+        ) from None
+    observer = watch(site.live.root, _rebuilder(site, lambda: ""), poll)
+    bound_host, bound_port = server.server_address[:2]
+    shown = f"[{bound_host}]" if ":" in str(bound_host) else bound_host
+    checked = site.site.checked
+    click.echo(
+        f"kam: serving {site.live.root} at http://{shown}:{bound_port}/ (Ctrl+C to stop); "
+        + summary_line(checked.diagnostics, checked.ledger.files),
+        err=True,
+    )
+    _run_until_interrupted(observer, server)
+
+
+@main.command()
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    metavar="DIR",
+    default="site",
+    show_default=True,
+    help="Folder to keep the site in (kam only replaces its own sites).",
+)
+@live_options
+@click.pass_context
+def watch(
+    ctx: click.Context,
+    out: str,
+    as_of: dt.date | None,
+    lang: str | None,
+    within: int,
+    poll: bool,
+) -> None:
+    """Build the site into a folder, then rewrite the files that change as the ledger changes."""
+    from ledger.build import OutputError, check_output, replacing
+    from ledger.serve import watch as start_watching
+    from ledger.serve import write_changes
+
+    target = Path(out)
+    try:
+        check_output(target, _root(ctx))
+    except OutputError as exc:
+        raise click.UsageError(str(exc)) from None
+    site = _live_site(ctx, as_of, lang, within)
+    written: dict[str, bytes] = {}
+    try:
+        with replacing(target) as tmp:
+            count = write_changes(site, tmp, written)
+    except OSError as exc:
+        raise click.UsageError(
+            f"cannot write the site to {target}: {exc.strerror or exc}"
+        ) from None
+    target = target.resolve()
+
+    def after() -> str:
+        return f", {write_changes(site, target, written)} files written"
+
+    observer = start_watching(site.live.root, _rebuilder(site, after), poll)
+    checked = site.site.checked
+    click.echo(
+        f"kam: wrote {count} files to {target}; watching {site.live.root} (Ctrl+C to stop); "
+        + summary_line(checked.diagnostics, checked.ledger.files),
+        err=True,
+    )
+    _run_until_interrupted(observer)
 
 
 @main.command()

@@ -96,9 +96,14 @@ def _entries(folder: Path) -> list[os.DirEntry[str]]:
         return sorted(it, key=lambda e: e.name)
 
 
+#: what editors leave beside a file while saving it: backups (``name~``, ``#name#``), vim's
+#: write test file ``4913``, JetBrains' safe-write files. Swap files are hidden (``.name.swp``).
+_EDITOR_DEBRIS = re.compile(r".*(~|___jb_tmp___|___jb_old___)|#.*#|4913", re.DOTALL)
+
+
 def _ignored(name: str) -> bool:
-    # Hidden and underscore names are the user's own (FORMAT §1); editors' swap files are hidden.
-    return name.startswith((".", "_"))
+    # Hidden and underscore names are the user's own (FORMAT §1); so are editors' leftovers.
+    return name.startswith((".", "_")) or _EDITOR_DEBRIS.fullmatch(name) is not None
 
 
 def _kind_of_entry(entry: os.DirEntry[str], root: Path, rel: str, found: _Files) -> str | None:
@@ -134,18 +139,33 @@ def _kind_of_entry(entry: os.DirEntry[str], root: Path, rel: str, found: _Files)
 def walk(root: Path) -> _Files:
     """Find the ledger's files (FORMAT §1) and report names and files that do not belong."""
     found = _Files(started_ns=time.time_ns())
-    problems = found.problems
+    for entry in walk_top(root, found):
+        _walk_account(root, entry, found)
+    return found
+
+
+def walk_top(root: Path, found: _Files) -> list[os.DirEntry[str]]:
+    """The top of the walk: ``ledger.yaml`` and problems of the root's entries into ``found``;
+    returns the account folders."""
+    folders = []
     for entry in _entries(root):
         if _ignored(entry.name):
             continue
         kind = _kind_of_entry(entry, root, entry.name, found)
         if kind == "file" and entry.name in SETTINGS_NAMES:
             if found.settings is not None:
-                problems.append(_twin(entry.name, found.settings))
+                found.problems.append(_twin(entry.name, found.settings))
             else:
                 found.settings = entry.name
         elif kind == "dir":
-            _walk_account(root, entry, found)
+            folders.append(entry)
+    return folders
+
+
+def walk_account(root: Path, folder: os.DirEntry[str]) -> _Files:
+    """What ``walk`` finds in one account folder."""
+    found = _Files(started_ns=time.time_ns())
+    _walk_account(root, folder, found)
     return found
 
 
@@ -165,7 +185,7 @@ def fingerprint(root: Path) -> tuple[str, int]:
             continue
         with it:
             for entry in it:
-                if entry.name[0] in "._":
+                if _ignored(entry.name):
                     continue
                 try:
                     st = entry.stat(follow_symlinks=False)
@@ -397,10 +417,7 @@ def load_ledger(
     """The model of every file that loaded, and every problem found on the way."""
     files = files or walk(root)
     problems = list(files.problems)
-    wanted = [(rel, kind) for kind, _account, _stem, rel in _records(files)]
-    wanted += [(rel, "dossier") for rel in files.dossiers.values() if rel is not None]
-    if files.settings is not None:
-        wanted.append((files.settings, "ledger"))
+    wanted = files_to_read(files)
     read = read_documents(root, files, wanted, cache, workers)
 
     settings = default_settings()
@@ -410,41 +427,61 @@ def load_ledger(
         if doc is not None:
             settings = build_settings(doc)
 
-    visits: dict[str, list[Visit]] = {}
-    complaints: dict[str, list[Complaint]] = {}
-    complaint_ids: dict[str, set[str]] = {}
+    records = records_by_account(files)
+    accounts: list[Account] = []
+    for account, dossier in sorted(files.dossiers.items()):
+        built, found = build_one(account, dossier, records.get(account, []), read)
+        problems += found
+        if built is not None:
+            accounts.append(built)
+    ledger = Ledger(root=str(root), settings=settings, accounts=tuple(accounts), files=len(wanted))
+    return ledger, problems
+
+
+def files_to_read(files: _Files) -> list[tuple[str, str]]:
+    """(file, kind) of every file the walk found to read."""
+    wanted = [(rel, kind) for kind, _account, _stem, rel in _records(files)]
+    wanted += [(rel, "dossier") for rel in files.dossiers.values() if rel is not None]
+    if files.settings is not None:
+        wanted.append((files.settings, "ledger"))
+    return wanted
+
+
+Record = tuple[str, str, str]  # kind, id (file stem), file
+
+
+def records_by_account(files: _Files) -> dict[str, list[Record]]:
+    out: dict[str, list[Record]] = {}
     for kind, account, stem, rel in _records(files):
-        if kind == "complaint":
-            complaint_ids.setdefault(account, set()).add(stem)
+        out.setdefault(account, []).append((kind, stem, rel))
+    return out
+
+
+def build_one(
+    account: str, dossier: str | None, records: list[Record], read: dict[str, Read]
+) -> tuple[Account | None, list[Diagnostic]]:
+    """One account from its files as read: the model (None when its dossier is unusable) and
+    the problems of those files."""
+    problems: list[Diagnostic] = []
+    visits: list[Visit] = []
+    complaints: list[Complaint] = []
+    for kind, stem, rel in records:
         doc, found = read[rel]
         problems += found
         if doc is None:
             continue
         if kind == "visit":
-            visits.setdefault(account, []).append(build_visit(stem, rel, doc))
+            visits.append(build_visit(stem, rel, doc))
         else:
-            complaints.setdefault(account, []).append(build_complaint(stem, rel, doc))
-
-    accounts: list[Account] = []
-    for account, rel in sorted(files.dossiers.items()):
-        if rel is None:
-            continue
-        doc, found = read[rel]
-        problems += found
-        if doc is None:
-            continue
-        accounts.append(
-            build_account(
-                account,
-                rel,
-                doc,
-                tuple(visits.get(account, ())),
-                tuple(complaints.get(account, ())),
-                frozenset(complaint_ids.get(account, ())),
-            )
-        )
-    ledger = Ledger(root=str(root), settings=settings, accounts=tuple(accounts), files=len(wanted))
-    return ledger, problems
+            complaints.append(build_complaint(stem, rel, doc))
+    if dossier is None:
+        return None, problems
+    doc, found = read[dossier]
+    problems += found
+    if doc is None:
+        return None, problems
+    ids = frozenset(stem for kind, stem, _ in records if kind == "complaint")
+    return build_account(account, dossier, doc, tuple(visits), tuple(complaints), ids), problems
 
 
 def _records(files: _Files) -> Iterable[tuple[str, str, str, str]]:

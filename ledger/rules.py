@@ -11,6 +11,7 @@ import itertools
 from collections.abc import Callable, Iterable
 
 from ledger.diagnostics import Diagnostic, error, warning
+from ledger.memo import by_identity
 from ledger.model import Account, Ledger, RevenueItem, Settings
 
 Rule = Callable[[Account, Settings, dt.date], Iterable[Diagnostic]]
@@ -234,6 +235,11 @@ def check_ledger(ledger: Ledger, as_of: dt.date) -> list[Diagnostic]:
     """Run every rule on every account."""
     found: list[Diagnostic] = []
     for account in ledger.accounts:
-        for rule in rules():
-            found.extend(rule(account, ledger.settings, as_of))
+        found += check_account(account, ledger.settings, as_of)
     return found
+
+
+@by_identity()
+def check_account(account: Account, settings: Settings, as_of: dt.date) -> list[Diagnostic]:
+    """Every rule on one account (remembered per account object: do not change the list)."""
+    return [d for rule in rules() for d in rule(account, settings, as_of)]

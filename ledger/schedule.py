@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from ledger.memo import by_identity
 from ledger.messages import N_, NO_MESSAGE, Label, Message
 from ledger.model import Account, Birthday, Contact, Holiday, Ledger, Settings
 from ledger.tiers import TierTable
@@ -122,6 +123,7 @@ def country_holidays(country: str, years: Iterable[int], locale: str) -> list[Ho
     return [Holiday(name, day) for (_, name), day in sorted(first.items(), key=lambda x: x[1])]
 
 
+@by_identity(64)
 def holidays_of(settings: Settings, as_of: dt.date, horizon: dt.date) -> list[Holiday]:
     """Configured holidays on or after ``as_of`` up to ``horizon``, by date."""
     revisit = settings.revisit
@@ -230,6 +232,13 @@ def account_items(
             )
 
 
+@by_identity()
+def _account_items(
+    account: Account, tier: str | None, settings: Settings, as_of: dt.date, holidays: list[Holiday]
+) -> list[tuple[str, dt.date, Message, str, bool]]:
+    return list(account_items(account, tier, settings, as_of, holidays))
+
+
 def due_items(
     ledger: Ledger, tiers: TierTable, as_of: dt.date, within: int | None = None
 ) -> list[DueItem]:
@@ -246,7 +255,7 @@ def due_items(
         if account.status == "lost":
             continue
         tier = tier_by_account.get(account.id)
-        for kind, due, about, ref, yearly in account_items(
+        for kind, due, about, ref, yearly in _account_items(
             account, tier, settings, as_of, holidays
         ):
             days = (due - as_of).days

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from fractions import Fraction
 
+from ledger.memo import by_identity
 from ledger.messages import N_, NO_MESSAGE, Amount, Label, Message, Pct
 from ledger.model import Account, Ledger, Month, TierSettings
 
@@ -45,10 +46,12 @@ def streak_months(as_of: dt.date, months: int) -> list[Month]:
     return [add_months(before, -k) for k in range(months - 1, -1, -1)]
 
 
+@by_identity()
 def monthly(account: Account, measure: str) -> dict[Month, Fraction]:
     """Amount (or profit) per calendar month; years and quarters spread evenly over their months.
 
-    An item without ``profit`` counts 0 when the measure is profit."""
+    An item without ``profit`` counts 0 when the measure is profit. Remembered per account
+    object: do not change the dict returned."""
     out: dict[Month, Fraction] = {}
     for item in account.revenue:
         value = item.amount if measure == "revenue" else (item.profit or 0)

@@ -1,0 +1,265 @@
+"""The ledger kept in memory while files change (``kam serve`` and ``kam watch``).
+
+A change re-reads only the files whose stamp changed, rebuilds only the accounts whose folders
+changed, and re-runs rules only for those accounts (the other accounts keep their objects, so
+the memoised figures in ``tiers``, ``schedule`` and ``rules`` are reused). The result is the same
+``Checked`` as a full ``check`` of the ledger: a test compares the two after every kind of edit.
+
+Pages follow the same idea: :class:`LiveSite` renders a page when it is asked for, and keeps an
+account page from one version to the next while nothing it shows has changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ledger.cache import NO_CACHE, RACY_SECONDS, Cache, Stamp
+from ledger.check import Checked
+from ledger.diagnostics import Diagnostic, sort_diagnostics
+from ledger.load import (
+    Read,
+    _Files,
+    _ignored,
+    build_one,
+    files_to_read,
+    read_document,
+    read_documents,
+    records_by_account,
+    walk,
+    walk_account,
+    walk_top,
+)
+from ledger.locate import locate
+from ledger.model import Account, Ledger, Settings, build_settings, default_settings
+from ledger.render import MARKER, Site, render_file, site_paths
+from ledger.rules import check_account
+
+
+@dataclass
+class _Part:
+    """One account folder: what the walk found in it, its model and its located problems."""
+
+    files: _Files
+    account: Account | None
+    problems: list[Diagnostic]
+    #: (settings, as_of) the located diagnostics were computed for, and the diagnostics
+    checked_for: tuple[Any, ...] = ()
+    located: list[Diagnostic] = field(default_factory=list)
+
+
+class LiveLedger:
+    """A ledger folder in memory. ``refresh(paths)`` after files change; ``checked(as_of)``."""
+
+    def __init__(self, root: Path, cache: Cache = NO_CACHE, workers: int = 1) -> None:
+        self.root = root
+        self._docs: dict[str, tuple[Stamp, str, Read]] = {}
+        self._parts: dict[str, _Part] = {}
+        self._top = _Files()
+        self._settings: Settings = default_settings()
+        self._settings_problems: list[Diagnostic] = []
+        self._load_all(cache, workers)
+
+    # --- reading ----------------------------------------------------------------------------
+
+    def _load_all(self, cache: Cache, workers: int) -> None:
+        """The first load: every file, through the on-disk cache and worker processes."""
+        files = walk(self.root)
+        wanted = files_to_read(files)
+        read = read_documents(self.root, files, wanted, cache, workers)
+        racy = files.started_ns - int(RACY_SECONDS * 1e9)
+        for rel, kind in wanted:
+            stamp = files.stamps.get(rel)
+            if stamp is not None and stamp[1] < racy:
+                self._docs[rel] = (stamp, kind, read[rel])
+        self.refresh(None)
+
+    def _read(self, files: _Files, wanted: Iterable[tuple[str, str]]) -> dict[str, Read]:
+        racy = files.started_ns - int(RACY_SECONDS * 1e9)
+        out: dict[str, Read] = {}
+        for rel, kind in wanted:
+            stamp = files.stamps.get(rel)
+            hit = self._docs.get(rel)
+            if hit is not None and hit[0] == stamp and hit[1] == kind:
+                out[rel] = hit[2]
+                continue
+            out[rel] = read_document(self.root, rel, kind)
+            if stamp is not None and stamp[1] < racy:
+                self._docs[rel] = (stamp, kind, out[rel])
+            else:
+                self._docs.pop(rel, None)  # just written: read it again next time
+        return out
+
+    def refresh(self, changed: Iterable[str] | None) -> set[str]:
+        """Take in changed files (paths relative to the root; None: everything). Returns the
+        accounts that were rebuilt."""
+        top = _Files(started_ns=_now_ns())
+        folders = {entry.name: entry for entry in walk_top(self.root, top)}
+        self._top = top
+        wanted = [(top.settings, "ledger")] if top.settings else []
+        read = self._read(top, wanted)
+        if top.settings is None:
+            settings, self._settings_problems = default_settings(), []
+        else:
+            doc, self._settings_problems = read[top.settings]
+            settings = build_settings(doc) if doc is not None else default_settings()
+        if settings != self._settings:
+            self._settings = settings
+
+        if changed is None:
+            touched = set(folders) | set(self._parts)
+        else:
+            touched = {rel.split("/", 1)[0] for rel in changed if rel}
+            touched |= set(folders) ^ set(self._parts)  # folders that came or went
+        for name in touched:
+            if name not in folders:
+                self._parts.pop(name, None)
+                continue
+            files = walk_account(self.root, folders[name])
+            read = self._read(files, files_to_read(files))
+            records = records_by_account(files).get(name, [])
+            account, problems = build_one(name, files.dossiers.get(name), records, read)
+            self._parts[name] = _Part(files, account, files.problems + problems)
+        return touched & set(folders)
+
+    # --- checking ---------------------------------------------------------------------------
+
+    def checked(self, as_of: dt.date) -> Checked:
+        """The checked ledger as of a date: what ``ledger.check.check`` would return."""
+        settings = self._settings
+        problems = locate(self.root, self._top.problems + self._settings_problems)
+        accounts = []
+        count = 1 if self._top.settings else 0
+        for name in sorted(self._parts):
+            part = self._parts[name]
+            if not part.checked_for or part.checked_for != (settings, as_of):
+                found = list(part.problems)
+                if part.account is not None:
+                    found += check_account(part.account, settings, as_of)
+                part.located = locate(self.root, found)
+                part.checked_for = (settings, as_of)
+            problems += part.located
+            count += len(files_to_read(part.files))
+            if part.account is not None:
+                accounts.append(part.account)
+        ledger = Ledger(str(self.root), settings, tuple(accounts), count)
+        return Checked(ledger, sort_diagnostics(problems))
+
+
+def _now_ns() -> int:
+    import time
+
+    return time.time_ns()
+
+
+class LiveSite:
+    """The site of a live ledger, rendered page by page on request and kept per version.
+
+    ``version`` grows with every rebuild; ``wait(version)`` blocks until a newer one exists (the
+    open browser tabs long-poll it to reload)."""
+
+    def __init__(
+        self,
+        live: LiveLedger,
+        lang: str | None,
+        within: int,
+        as_of: Callable[[], dt.date],
+        history: dict[str, list[Any]] | None = None,
+    ) -> None:
+        self.live = live
+        self._lang = lang
+        self._within = within
+        self._as_of = as_of
+        self._history = history or {}
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self.version = 0
+        self.site: Site = self._site()
+        self._pages: dict[str, bytes] = {}
+        self._paths = set(site_paths(self.site))
+
+    def _site(self) -> Site:
+        checked = self.live.checked(self._as_of())
+        lang = self._lang or checked.ledger.settings.locale
+        return Site(checked, self._as_of(), lang, self._within, self._history)
+
+    def rebuild(self, changed: Iterable[str] | None) -> None:
+        """Take in changed files; pages are rendered again when next asked for, except the
+        account pages whose content cannot have changed."""
+        self.live.refresh(changed)
+        new = self._site()
+        with self._lock:
+            old, pages = self.site, self._pages
+            kept = {p: b for p, b in pages.items() if p.startswith("assets/") or p == MARKER}
+            if (new.lang, new.as_of, new.within) == (old.lang, old.as_of, old.within):
+                for path, account in new.account_paths.items():
+                    if path in pages and _same_page(old, new, path, account):
+                        kept[path] = pages[path]
+            self.site, self._pages = new, kept
+            self._paths = set(site_paths(new))
+            self.version += 1
+            self._changed.notify_all()
+
+    def page(self, path: str) -> bytes | None:
+        """The file at ``path`` of the current version, or None when the site has none."""
+        with self._lock:
+            site, pages, paths = self.site, self._pages, self._paths
+        if path not in paths:
+            return None
+        data = pages.get(path)
+        if data is None:
+            data = render_file(site, path)
+            with self._lock:
+                if self.site is site:
+                    pages[path] = data
+        return data
+
+    def wait(self, version: int, timeout: float) -> int:
+        """The current version, once it is newer than ``version`` or ``timeout`` has passed."""
+        with self._changed:
+            self._changed.wait_for(lambda: self.version != version, timeout)
+            return self.version
+
+    def paths(self) -> list[str]:
+        with self._lock:
+            return site_paths(self.site)
+
+
+def _same_page(old: Site, new: Site, path: str, account: Account) -> bool:
+    """True when the account page at ``path`` shows nothing that changed between versions."""
+    before = old.account_paths.get(path)
+    if before is not account or old.ledger.settings is not new.ledger.settings:
+        return False
+    aid = account.id
+    return (
+        _problem_counts(old) == _problem_counts(new)  # shown in every page's navigation
+        and old.rows.get(aid) == new.rows.get(aid)
+        and old.by_account("items", aid) == new.by_account("items", aid)
+        and old.by_account("problems", aid) == new.by_account("problems", aid)
+        and old.table.window == new.table.window
+    )
+
+
+def _problem_counts(site: Site) -> tuple[int, int]:
+    return len(site.checked.errors), len(site.checked.warnings)
+
+
+def relative_paths(root: Path, paths: Iterable[str]) -> set[str]:
+    """Event paths as paths relative to the root; those outside it or ignored are dropped."""
+    out = set()
+    real = os.path.realpath(root)
+    for path in paths:
+        rel = os.path.relpath(os.path.realpath(path), real)
+        if rel.startswith(".."):
+            continue
+        parts = Path(rel).parts
+        if not parts or parts == (".",):
+            out.add("")
+        elif not any(_ignored(p) for p in parts):
+            out.add("/".join(parts))
+    return out
