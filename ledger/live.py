@@ -52,6 +52,9 @@ class _Part:
     checked_for: tuple[Any, ...] = ()
     located: list[Diagnostic] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.count = len(files_to_read(self.files))  # files read, as Ledger.files counts them
+
 
 class LiveLedger:
     """A ledger folder in memory. ``refresh(paths)`` after files change; ``checked(as_of)``."""
@@ -144,7 +147,7 @@ class LiveLedger:
                 part.located = locate(self.root, found)
                 part.checked_for = (settings, as_of)
             problems += part.located
-            count += len(files_to_read(part.files))
+            count += part.count
             if part.account is not None:
                 accounts.append(part.account)
         ledger = Ledger(str(self.root), settings, tuple(accounts), count)

@@ -68,8 +68,11 @@ def account_href(account_id: str) -> str:
     return f"accounts/{quote(account_id, safe='')}.html"
 
 
+@functools.cache
 def make_env(lang: str) -> jinja2.Environment:
-    """The Jinja2 environment of one report language: autoescape, gettext, strict undefined."""
+    """The Jinja2 environment of one report language: autoescape, gettext, strict undefined.
+    One per language and process, so templates are compiled once (``kam serve`` builds a new
+    ``Site`` for every version)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(data_dir("templates")),
         autoescape=True,

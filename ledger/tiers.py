@@ -177,15 +177,24 @@ def _streak(account: Account, months: list[Month], settings: TierSettings, measu
     )
 
 
+@by_identity()
+def window_measure(account: Account, measure: str, first: int, last: int) -> Fraction:
+    """The account's measure over the months ``first``..``last`` (as ``year * 12 + month``)."""
+    per_month = monthly(account, measure)
+    return sum(
+        (v for (year, month), v in per_month.items() if first <= year * 12 + month <= last),
+        Fraction(0),
+    )
+
+
 def compute_tiers(ledger: Ledger, as_of: dt.date) -> TierTable:
     """The ABC table of the ledger as of a date."""
     settings = ledger.settings.tiers
     months = window_months(as_of, settings.window_months)
-    in_window = set(months)
+    first, last = months[0][0] * 12 + months[0][1], months[-1][0] * 12 + months[-1][1]
 
     def measure_of(account: Account) -> Fraction:
-        per_month = monthly(account, settings.measure)
-        return sum((v for m, v in per_month.items() if m in in_window), Fraction(0))
+        return window_measure(account, settings.measure, first, last)
 
     active = [(a, measure_of(a)) for a in ledger.accounts if a.status == "active"]
     ranked = sorted(active, key=lambda pair: (-pair[1], pair[0].id))
