@@ -58,15 +58,35 @@ def replacing(out: Path) -> Iterator[Path]:
     without an exception, removed in every case."""
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    _recover(out)
-    tmp = out.parent / f".{out.name}.kam-tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
+    with _locked(out.parent):
+        _recover(out)
+        for stale in out.parent.glob(f".{out.name}.kam-tmp-*"):
+            shutil.rmtree(stale, ignore_errors=True)  # left by a build that was killed
+        tmp = out.parent / f".{out.name}.kam-tmp-{os.getpid()}"
+        try:
+            tmp.mkdir()
+            yield tmp
+            _swap(tmp, out)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """One build at a time into a folder's outputs: a second one waits for the first to finish.
+    An advisory lock on the folder itself (no lock file left behind), released by the system
+    even when a build is killed."""
     try:
-        tmp.mkdir()
-        yield tmp
-        _swap(tmp, out)
+        import fcntl
+    except ImportError:  # Windows: no advisory locks here; builds still swap atomically
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        os.close(fd)  # closing releases the lock
 
 
 def write_file(folder: Path, rel: str, data: bytes) -> None:

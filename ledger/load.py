@@ -101,6 +101,12 @@ def _entries(folder: Path) -> list[os.DirEntry[str]]:
 _EDITOR_DEBRIS = re.compile(r".*(~|___jb_tmp___|___jb_old___)|#.*#|4913", re.DOTALL)
 
 
+_WINDOWS_DEVICES = frozenset(
+    ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"]
+    + [f"{port}{n}" for port in ("COM", "LPT") for n in (*"123456789", "¹", "²", "³")]
+)
+
+
 def _ignored(name: str) -> bool:
     # Hidden and underscore names are the user's own (FORMAT §1); so are editors' leftovers.
     return name.startswith((".", "_")) or _EDITOR_DEBRIS.fullmatch(name) is not None
@@ -224,6 +230,16 @@ def _walk_account(root: Path, folder: os.DirEntry[str], found: _Files) -> None:
                 "bad-name",
                 f"account folder name '{account}' is not a valid id",
                 hint="use 1-64 letters, digits, '-' and '_', starting with a letter or digit",
+            )
+        )
+    elif account.upper() in _WINDOWS_DEVICES:
+        problems.append(
+            error(
+                account,
+                "bad-name",
+                f"account folder name '{account}' is a device name on Windows; a colleague "
+                "there could not check it out",
+                hint=f"rename the folder, e.g. '{account}-co'",
             )
         )
     found.dossiers[account] = None

@@ -233,10 +233,28 @@ def account_items(
 
 
 @by_identity()
-def _account_items(
+def _account_due(
     account: Account, tier: str | None, settings: Settings, as_of: dt.date, holidays: list[Holiday]
-) -> list[tuple[str, dt.date, Message, str, bool]]:
-    return list(account_items(account, tier, settings, as_of, holidays))
+) -> list[DueItem]:
+    """Every item of one account, remembered per account object (do not change the list)."""
+    return [
+        DueItem(
+            account=account.id,
+            name=account.name,
+            short_name=account.short_name,
+            manager=account.manager,
+            tier=tier,
+            kind=kind,
+            due=due,
+            days=(due - as_of).days,
+            status=status_of((due - as_of).days, settings.revisit.due_soon_days),
+            detail=str(about),
+            ref=ref,
+            yearly=yearly,
+            about=about,
+        )
+        for kind, due, about, ref, yearly in account_items(account, tier, settings, as_of, holidays)
+    ]
 
 
 def due_items(
@@ -250,32 +268,13 @@ def due_items(
     horizon = as_of + dt.timedelta(days=max(within if within is not None else 366, 0))
     holidays = holidays_of(settings, as_of, horizon)
     tier_by_account = tiers.tier_by_account()
-    items = []
-    for account in ledger.accounts:
-        if account.status == "lost":
-            continue
-        tier = tier_by_account.get(account.id)
-        for kind, due, about, ref, yearly in _account_items(
-            account, tier, settings, as_of, holidays
-        ):
-            days = (due - as_of).days
-            if within is not None and days > within:
-                continue
-            items.append(
-                DueItem(
-                    account=account.id,
-                    name=account.name,
-                    short_name=account.short_name,
-                    manager=account.manager,
-                    tier=tier,
-                    kind=kind,
-                    due=due,
-                    days=days,
-                    status=status_of(days, settings.revisit.due_soon_days),
-                    detail=str(about),
-                    ref=ref,
-                    yearly=yearly,
-                    about=about,
-                )
-            )
+    items = [
+        item
+        for account in ledger.accounts
+        if account.status != "lost"
+        for item in _account_due(
+            account, tier_by_account.get(account.id), settings, as_of, holidays
+        )
+        if within is None or item.days <= within
+    ]
     return sorted(items, key=lambda i: (i.due, i.account, KINDS.index(i.kind), i.ref))
