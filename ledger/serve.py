@@ -76,7 +76,10 @@ def site_path(url_path: str) -> str | None:
     raw = urlsplit(url_path).path
     if any(bad in raw.lower() for bad in ("\\", "%00", "\x00", "%2f", "%5c")):
         return None
-    decoded = unquote(raw, errors="strict") if "%" in raw else raw
+    try:
+        decoded = unquote(raw, errors="strict") if "%" in raw else raw
+    except UnicodeDecodeError:  # percent-encoded bytes that are not UTF-8 (found by fuzzing)
+        return None
     if "\\" in decoded or "\x00" in decoded or "%" in decoded:
         return None  # a double-encoded or encoded-separator path: refuse, do not guess
     parts = decoded.split("/")

@@ -388,6 +388,10 @@ def source_line(data: bytes, line: int) -> str:
 
 
 def _at(file: str, code: str, message: str, hint: str, data: bytes, line: int, col: int):
+    last = data.count(b"\n") + 1
+    if line > last:  # libyaml puts "end of file" on a line after the last: point at its end
+        line = last
+        col = len(data[data.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
     return error(
         file, code, message, line=line, column=col, hint=hint, source=source_line(data, line)
     )
