@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields, is_dataclass
 from fractions import Fraction
@@ -68,6 +69,20 @@ def account_href(account_id: str) -> str:
     return f"accounts/{quote(account_id, safe='')}.html"
 
 
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def isolate_bidi(value: Any) -> Any:
+    """Text holding bidirectional controls (a right-to-left override such as U+202E, used to
+    disguise text) is wrapped in an isolate (U+2068 … U+2069), so whatever it overrides ends
+    with it and never reverses the text around it. The text itself is kept as written."""
+    if isinstance(value, str) and not value.isascii() and _BIDI_CONTROLS.search(value):
+        if isinstance(value, Markup):
+            return Markup("\u2068") + value + Markup("\u2069")
+        return "\u2068" + value + "\u2069"
+    return value
+
+
 @functools.cache
 def make_env(lang: str) -> jinja2.Environment:
     """The Jinja2 environment of one report language: autoescape, gettext, strict undefined.
@@ -81,6 +96,7 @@ def make_env(lang: str) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         extensions=["jinja2.ext.i18n"],
+        finalize=isolate_bidi,
     )
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     env.filters["markdown"] = markdown

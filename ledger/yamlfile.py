@@ -369,29 +369,36 @@ def _needs_scan(data: bytes) -> bool:
     return sum(data.count(ch) for ch in _DEPTH_INDICATORS) > _DEPTH_BOUND
 
 
+#: YAML's line breaks (and most editors'): CR LF, a lone CR and LF
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+
+
+def split_lines(data: bytes) -> list[bytes]:
+    """The lines of a file as YAML (and an editor) counts them; the last may be empty."""
+    return _LINE_BREAK.split(data)
+
+
 def _line_col(data: bytes, offset: int) -> tuple[int, int]:
-    before = data[:offset]
-    line = before.count(b"\n") + 1
-    column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
-    return line, column
+    lines = split_lines(data[:offset])
+    return len(lines), len(lines[-1].decode("utf-8", "replace")) + 1
 
 
 def source_line(data: bytes, line: int) -> str:
     """The text of a 1-based line, for showing under a diagnostic."""
-    lines = data.split(b"\n")
+    lines = split_lines(data)
     if not 1 <= line <= len(lines):
         return ""
-    text = lines[line - 1].rstrip(b"\r").decode("utf-8", "replace")
+    text = lines[line - 1].decode("utf-8", "replace")
     if line == 1:
         text = text.lstrip("\ufeff")
     return text[:200]
 
 
 def _at(file: str, code: str, message: str, hint: str, data: bytes, line: int, col: int):
-    last = data.count(b"\n") + 1
-    if line > last:  # libyaml puts "end of file" on a line after the last: point at its end
-        line = last
-        col = len(data[data.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+    lines = split_lines(data)
+    if line > len(lines):  # libyaml puts "end of file" on a line after the last: point at its end
+        line = len(lines)
+        col = len(lines[-1].decode("utf-8", "replace")) + 1
     return error(
         file, code, message, line=line, column=col, hint=hint, source=source_line(data, line)
     )

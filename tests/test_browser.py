@@ -207,6 +207,15 @@ PAYLOADS = [
     "<a href=\"javascript:window.__pwned='a'\">a</a>",
     "</textarea></style><script>window.__pwned='close'</script>",
     "{{ 7*7 }}{% raw %}",
+    "[data](data:text/html;base64,PHNjcmlwdD53aW5kb3cuX19wd25lZD0nZGF0YSc8L3NjcmlwdD4=)",
+    "<a href=\"data:text/html,<script>window.__pwned='data'</script>\">d</a>",
+    "![i](data:image/svg+xml,<svg onload=window.__pwned='svgdata'>)",
+    "<style>body{display:none}</style>",
+    "</style><style>*{position:fixed;top:0;left:0;width:9999px}</style>",
+    '" style="position:fixed;top:0;left:0;width:100%;height:100%;background:red',
+    "{}*{background:url(http://evil.example/x)} @import url(http://evil.example/y.css);",
+    "\u202egnp.exe \u2067 override \u200b zero-width",
+    "W" * 3000,
 ]
 
 
@@ -316,11 +325,33 @@ def test_hostile_text_never_executes(browser, tmp_path):
         assert state["scripts"] == ["kam.js"], page
         assert state["handlers"] == [], page
         assert state["links"] == [], page
+        layout = browser.execute_script(
+            "const nav = document.querySelector('nav').getBoundingClientRect();"
+            "return {overflow: document.documentElement.scrollWidth - window.innerWidth,"
+            " sheets: Array.from(document.styleSheets).map(s => (s.href || 'inline')"
+            "   .split('/').pop()),"
+            " styled: Array.from(document.querySelectorAll('[style]')).map(e =>"
+            "   e.getAttribute('style')).filter(s => /fixed|red|display/.test(s)),"
+            " fixed: Array.from(document.querySelectorAll('body *')).filter(e =>"
+            "   getComputedStyle(e).position === 'fixed').length,"
+            " nav: nav.top >= 0 && nav.height > 0,"
+            " hidden: getComputedStyle(document.body).display === 'none'}"
+        )
+        # layout holds: one style sheet, nothing fixed over the page, nothing wider than it
+        assert layout == {
+            "overflow": layout["overflow"] if layout["overflow"] <= 0 else "too wide",
+            "sheets": ["kam.css"],
+            "styled": [],
+            "fixed": 0,
+            "nav": True,
+            "hidden": False,
+        }, (page, layout)
     # the payloads are shown as the text they are
     load(browser, out / account_href("evil"))
     text = browser.execute_script("return document.body.innerText")
     assert '<script>window.__pwned="script"</script>' in text
     assert "{{ 7*7 }}{% raw %}" in text  # never evaluated as a template
+    assert "\u2068\u202egnp.exe" in text  # a right-to-left override is kept, but isolated
 
 
 def test_print_stylesheet_hides_navigation_and_shows_chart_tables(browser, sample_site):
@@ -337,3 +368,38 @@ def test_print_stylesheet_hides_navigation_and_shows_chart_tables(browser, sampl
         assert shown  # the figures under each chart are printed, not folded
     finally:
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+
+
+def test_served_pages_reload_themselves_after_an_edit(browser, tmp_path):
+    """kam serve in Chromium: the injected script (allowed by the served page's policy) reloads
+    the open page after a save, with no console errors."""
+    import shutil as sh
+    import time
+
+    from conftest import SAMPLE
+    from test_serve import VISIT, Kam, replace_text
+
+    root = tmp_path / "ledger"
+    sh.copytree(SAMPLE, root)
+    kam = Kam(["--ledger", str(root), "serve", "--port", "0", "--as-of", "2026-11-23"], tmp_path)
+    try:
+        port = int(kam.wait_for(r"at http://127\.0\.0\.1:(\d+)/").group(1))
+        browser.get_log("browser")  # drop what earlier tests left in the log
+        browser.get(f"http://127.0.0.1:{port}/accounts/huadong-mobile.html")
+        browser.execute_script("window.__stale = true")  # gone once the page reloads
+        assert "自动刷新" not in browser.find_element("tag name", "main").text
+        visit = root / VISIT
+        visit.write_text(replace_text(visit, "例行拜访", "自动刷新"), encoding="utf-8")
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if browser.execute_script("return window.__stale === undefined") and "自动刷新" in (
+                browser.find_element("tag name", "main").text
+            ):
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the open page did not reload")
+        logs = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+        assert logs == [], logs
+    finally:
+        kam.stop()
