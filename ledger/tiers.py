@@ -7,6 +7,7 @@ the share the user would compute by hand, never with a float rounding of it.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -133,14 +134,15 @@ class TierTable:
 
 def _pareto(ranked: list[tuple[Account, Fraction]], settings: TierSettings, total: Fraction):
     before = Fraction(0)
+    # share_before < cutoff  ⇔  before < cutoff × total (total > 0): no division per account
+    limits = [(name, cutoff, exact(cutoff) * total) for name, cutoff in settings.cutoffs]
     for account, measure in ranked:
-        share_before = before / total if total else Fraction(0)
         tier = "C"
         why = Message(N_("measure is 0"))
         if measure > 0 and total > 0:
-            above = Pct(float(share_before))
-            for name, cutoff in settings.cutoffs:
-                if share_before < exact(cutoff):
+            above = Pct(float(before / total))
+            for name, cutoff, limit in limits:
+                if before < limit:
                     tier = name
                     why = Message.of(
                         N_("%(above)s of the total ranks above (< %(cutoff)s)"),
@@ -197,7 +199,11 @@ def compute_tiers(ledger: Ledger, as_of: dt.date) -> TierTable:
         return window_measure(account, settings.measure, first, last)
 
     active = [(a, measure_of(a)) for a in ledger.accounts if a.status == "active"]
-    ranked = sorted(active, key=lambda pair: (-pair[1], pair[0].id))
+    # exact order with integer keys: every measure over one common denominator
+    common = math.lcm(*(m.denominator for _, m in active)) if active else 1
+    ranked = sorted(
+        active, key=lambda pair: (-pair[1].numerator * (common // pair[1].denominator), pair[0].id)
+    )
     total = sum((m for _, m in ranked), Fraction(0))
 
     computed: list[tuple[Account, Fraction, str, Message, Fraction]] = []

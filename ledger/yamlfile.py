@@ -369,8 +369,9 @@ def _needs_scan(data: bytes) -> bool:
     return sum(data.count(ch) for ch in _DEPTH_INDICATORS) > _DEPTH_BOUND
 
 
-#: YAML's line breaks (and most editors'): CR LF, a lone CR and LF
-_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+#: libyaml's line breaks (YAML 1.1): CR LF, a lone CR, LF, and in UTF-8 NEL (U+0085), the
+#: line and paragraph separators (U+2028, U+2029); editors count most of them too
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n|\xc2\x85|\xe2\x80[\xa8\xa9]")
 
 
 def split_lines(data: bytes) -> list[bytes]:
