@@ -177,6 +177,12 @@ def _format_date(lang: str, value: dt.date, form: str) -> str:
     return format_date(value, form, locale=_locale(lang))
 
 
+@functools.lru_cache(maxsize=65536)
+def _format_percent(lang: str, value: float, digits: int) -> str:
+    fmt = "#,##0" + ("." + "0" * digits if digits else "") + "%"
+    return format_percent(value, format=fmt, locale=_locale(lang))
+
+
 @functools.lru_cache(maxsize=1024)
 def _format_skeleton(lang: str, skeleton: str, month: Month) -> str:
     return format_skeleton(skeleton, dt.date(month[0], month[1], 1), locale=_locale(lang))
@@ -274,8 +280,7 @@ class Formatter:
     def percent(self, value: float | Fraction | None, digits: int = 1) -> str:
         if value is None:
             return ""
-        fmt = "#,##0" + ("." + "0" * digits if digits else "") + "%"
-        return format_percent(float(value), format=fmt, locale=self.locale)
+        return _format_percent(self.lang, float(value), digits)
 
     def date(self, value: dt.date | None, form: str = "medium") -> str:
         return "" if value is None else _format_date(self.lang, value, form)

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from ledger.memo import by_identity
 from ledger.schema import with_defaults
 
 Month = tuple[int, int]  # (year, month)
@@ -320,6 +321,7 @@ def build_account(
     complaint_ids: frozenset[str] = frozenset(),
 ) -> Account:
     """An Account from a valid dossier document, with its visits and complaints."""
+    revenue = _revenue(d)
     d = with_defaults("dossier", d)
     credit = d.get("credit", {})
     override = d.get("tier_override")
@@ -356,16 +358,23 @@ def build_account(
         purchase_price=d.get("purchase_price"),
         competitors=tuple((c["name"], c.get("notes")) for c in d.get("competitors", ())),
         contacts=tuple(build_contact(c) for c in d.get("contacts", ())),
-        revenue=tuple(
-            RevenueItem(str(r["period"]), r["amount"], r.get("profit"), r.get("reason"))
-            for r in d.get("revenue", ())
-        ),
+        revenue=revenue,
         tags=tuple(d.get("tags", ())),
         notes=d.get("notes"),
         extra=_extra(d),
         visits=tuple(sorted(visits, key=lambda v: (v.date, v.id))),
         complaints=tuple(sorted(complaints, key=lambda c: (c.opened, c.id))),
         complaint_ids=complaint_ids,
+    )
+
+
+@by_identity()
+def _revenue(d: dict[str, Any]) -> tuple[RevenueItem, ...]:
+    """The revenue of a dossier document; the same tuple for the same document, so that figures
+    remembered per revenue (the tier table) survive an edit of the account's visits."""
+    return tuple(
+        RevenueItem(str(r["period"]), r["amount"], r.get("profit"), r.get("reason"))
+        for r in d.get("revenue", ())
     )
 
 

@@ -31,12 +31,16 @@ def revenue_by_month(
     accounts: Iterable[Account], months: Sequence[Month], measure: str = "revenue"
 ) -> list[Fraction]:
     """Summed revenue (or profit) of the accounts in each month."""
-    totals = dict.fromkeys(months, Fraction(0))
+    # Exact, without a Fraction addition (and its gcd) per account: numerators are summed per
+    # denominator (there are few: amounts spread over 1, 3 or 12 months), then combined.
+    sums: dict[Month, dict[int, int]] = {m: {} for m in months}
     for account in accounts:
         for month, value in monthly(account, measure).items():
-            if month in totals:
-                totals[month] += value
-    return [totals[m] for m in months]
+            per_denominator = sums.get(month)
+            if per_denominator is not None:
+                d = value.denominator
+                per_denominator[d] = per_denominator.get(d, 0) + value.numerator
+    return [sum((Fraction(n, d) for d, n in sums[m].items()), Fraction(0)) for m in months]
 
 
 def visits_by_month(accounts: Iterable[Account], months: Sequence[Month]) -> list[int]:

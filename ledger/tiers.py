@@ -10,6 +10,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from ledger.memo import by_identity
 from ledger.messages import N_, NO_MESSAGE, Amount, Label, Message, Pct
@@ -190,7 +191,27 @@ def window_measure(account: Account, measure: str, first: int, last: int) -> Fra
 
 
 def compute_tiers(ledger: Ledger, as_of: dt.date) -> TierTable:
-    """The ABC table of the ledger as of a date."""
+    """The ABC table of the ledger as of a date. The last table is remembered while nothing it
+    depends on changed (``kam serve`` asks again after every edit, mostly of visits)."""
+    key = (ledger.settings.tiers, as_of, tuple(_tier_inputs(a) for a in ledger.accounts))
+    revenues = tuple(a.revenue for a in ledger.accounts)
+    last = _last_table
+    if last and last[0] == key and all(x is y for x, y in zip(last[1], revenues, strict=True)):
+        return last[2]
+    table = _compute_tiers(ledger, as_of)
+    _last_table[:] = [key, revenues, table]
+    return table
+
+
+_last_table: list[Any] = []
+
+
+def _tier_inputs(a: Account) -> tuple[Any, ...]:
+    # everything of an account a tier row shows or depends on; the revenue by identity
+    return (a.id, a.name, a.short_name, a.manager, a.status, a.tier_override, id(a.revenue))
+
+
+def _compute_tiers(ledger: Ledger, as_of: dt.date) -> TierTable:
     settings = ledger.settings.tiers
     months = window_months(as_of, settings.window_months)
     first, last = months[0][0] * 12 + months[0][1], months[-1][0] * 12 + months[-1][1]
