@@ -245,14 +245,15 @@ def watch(root: Path, on_change: Callable[[set[str]], None], poll: bool = False)
                 debouncer.add(changed)
 
     debouncer = Debouncer(on_change)
-    observer: Any = PollingObserver(timeout=0.5) if poll else Observer()
-    observer.schedule(Events(), str(root), recursive=True)
+    observer: Any
     try:
+        observer = PollingObserver(timeout=0.5) if poll else Observer()
+        observer.schedule(Events(), str(root), recursive=True)
         observer.start()
-    except OSError as exc:  # out of inotify watches or instances: poll instead
+    except OSError as exc:  # out of inotify watches or instances (tested): poll instead
         print(
             f"kam: cannot watch with inotify ({exc.strerror or exc}); polling every 0.5 s "
-            "(raise fs.inotify.max_user_watches, or pass --poll to choose this)",
+            "(raise fs.inotify.max_user_instances or max_user_watches, or pass --poll)",
             file=sys.stderr,
         )
         observer = PollingObserver(timeout=0.5)

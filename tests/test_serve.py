@@ -302,3 +302,33 @@ def test_polling_instead_of_inotify(ledger: Path, tmp_path: Path) -> None:
         until(lambda: "轮询发现" in page(port))
     finally:
         kam.stop()
+
+
+def test_out_of_inotify_instances_it_polls(ledger: Path, tmp_path: Path) -> None:
+    """Use up this user's inotify instances for real (as a busy desktop or a container can), so
+    kam serve cannot watch with inotify: it says so, polls, and still follows edits."""
+    import ctypes
+    import errno
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    held: list[int] = []
+    try:
+        while len(held) < 100_000:
+            fd = libc.inotify_init1(os.O_CLOEXEC)
+            if fd < 0:
+                assert ctypes.get_errno() in (errno.EMFILE, errno.ENFILE, errno.ENOMEM)
+                break
+            held.append(fd)
+        args = ["--ledger", str(ledger), "serve", "--port", "0", "--as-of", "2026-11-23"]
+        kam = Kam(args, tmp_path)
+        try:
+            port = int(kam.wait_for(r"at http://127\.0\.0\.1:(\d+)/").group(1))
+            kam.wait_for(r"cannot watch with inotify.*polling")
+            visit = ledger / VISIT
+            visit.write_text(replace_text(visit, "例行拜访", "没有通知也发现"), encoding="utf-8")
+            until(lambda: "没有通知也发现" in page(port))
+        finally:
+            kam.stop()
+    finally:
+        for fd in held:
+            os.close(fd)
