@@ -87,6 +87,22 @@ def within_option(help: str) -> Callable:
     )
 
 
+def output_option(help: str) -> Callable:
+    """-o/--output DIR of the commands that write a site (default ./site)."""
+    return click.option(
+        "-o", "--output", "out", metavar="DIR", default="site", show_default=True, help=help
+    )
+
+
+def lang_option(f: Callable) -> Callable:
+    return click.option(
+        "--lang",
+        type=click.Choice(LANGS),
+        default=None,
+        help="Report language. Default: 'locale' of ledger.yaml.",
+    )(f)
+
+
 def use_color(stream: Any) -> bool:
     """Colour only on a terminal, and never when NO_COLOR is set (no-color.org)."""
     return "NO_COLOR" not in os.environ and hasattr(stream, "isatty") and stream.isatty()
@@ -285,21 +301,10 @@ def show(checked: Checked, as_of: dt.date, account_id: str, within: int) -> None
 
 
 @main.command()
-@click.option(
-    "-o",
-    "--output",
-    "out",
-    metavar="DIR",
-    default="site",
-    show_default=True,
-    help="Folder to write the site to (replaced as a whole; kam only replaces its own sites).",
+@output_option(
+    "Folder to write the site to (replaced as a whole; kam only replaces its own sites)."
 )
-@click.option(
-    "--lang",
-    type=click.Choice(LANGS),
-    default=None,
-    help="Report language. Default: 'locale' of ledger.yaml.",
-)
+@lang_option
 @within_option("The schedule lists items due at most this many days ahead (overdue ones always).")
 @click.option("--strict", is_flag=True, help="Warnings count as errors for the exit code.")
 @pass_checked
@@ -340,8 +345,7 @@ def live_options(f: Callable) -> Callable:
         help="Poll the files for changes instead of inotify (network drives, some containers).",
     )(f)
     f = within_option("The schedule lists items due at most this many days ahead.")(f)
-    f = click.option("--lang", type=click.Choice(LANGS), default=None, help="Report language.")(f)
-    return as_of_option(f)
+    return as_of_option(lang_option(f))
 
 
 def _live_site(ctx: click.Context, as_of: dt.date | None, lang: str | None, within: int) -> Any:
@@ -435,15 +439,7 @@ def serve(
 
 
 @main.command()
-@click.option(
-    "-o",
-    "--output",
-    "out",
-    metavar="DIR",
-    default="site",
-    show_default=True,
-    help="Folder to keep the site in (kam only replaces its own sites).",
-)
+@output_option("Folder to keep the site in (kam only replaces its own sites).")
 @live_options
 @click.pass_context
 def watch(
