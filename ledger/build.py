@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import multiprocessing
 import os
 import shutil
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from ledger import parallel
 from ledger.check import Checked
 from ledger.gitrev import account_history
 from ledger.render import MARKER, Site, render_file, site_paths, site_size
@@ -121,7 +120,7 @@ def render_into(site: Site, folder: Path, workers: int = 1) -> Iterator[str]:
     With ``workers`` > 1 and a large ledger, forked processes render and write (the same bytes);
     only paths cross between processes."""
     paths = site_paths(site)
-    if workers < 2 or len(site.ledger.accounts) < PARALLEL_MIN_ACCOUNTS or not _can_fork():
+    if workers < 2 or len(site.ledger.accounts) < PARALLEL_MIN_ACCOUNTS or not parallel.can_fork():
         for path in paths:
             write_file(folder, path, render_file(site, path))
             yield path
@@ -130,15 +129,10 @@ def render_into(site: Site, folder: Path, workers: int = 1) -> Iterator[str]:
     global _forked
     _forked = (site, folder)  # the workers inherit it
     try:
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with parallel.fork_pool(workers) as pool:
             yield from pool.imap_unordered(_forked_write, paths)
     finally:
         _forked = None
-
-
-def _can_fork() -> bool:
-    # fork copies one thread only: never from a process that runs others (kam serve)
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 def _forked_write(path: str) -> str:
@@ -165,10 +159,6 @@ def _recover(out: Path) -> None:
     olds = sorted(out.parent.glob(f".{out.name}.kam-old-*"))
     if olds:
         olds[-1].rename(out)
-
-
-def _cpus() -> int:
-    return os.cpu_count() or 1
 
 
 class Progress:
@@ -198,17 +188,17 @@ class Progress:
 
 
 def build_site(
-    checked: Checked, out: Path, as_of: dt.date, lang: str, within: int = 30, workers: int = 0
+    checked: Checked, out: Path, as_of: dt.date, lang: str, within: int = 30, workers: int = 1
 ) -> Built:
-    """Render the site of a checked ledger into ``out`` (see :func:`check_output` first).
-    ``workers``: processes for the account pages; 0 means one per CPU."""
+    """Render the site of a checked ledger into ``out`` (see :func:`check_output` first), in
+    ``workers`` processes when the ledger is large."""
     history = account_history(Path(checked.ledger.root))
     site = Site(checked, as_of, lang, within, history)
     progress = Progress(site_size(site))
     count = 0
     try:
         with replacing(out) as tmp:
-            for count, _path in enumerate(render_into(site, tmp, workers or _cpus()), 1):
+            for count, _path in enumerate(render_into(site, tmp, workers), 1):
                 progress(count)
     finally:
         progress.close()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,7 +102,7 @@ class LiveLedger:
     def refresh(self, changed: Iterable[str] | None) -> set[str]:
         """Take in changed files (paths relative to the root; None: everything). Returns the
         accounts that were rebuilt."""
-        top = _Files(started_ns=_now_ns())
+        top = _Files(started_ns=time.time_ns())
         folders = {entry.name: entry for entry in walk_top(self.root, top)}
         self._top = top
         wanted = [(top.settings, "ledger")] if top.settings else []
@@ -152,12 +153,6 @@ class LiveLedger:
                 accounts.append(part.account)
         ledger = Ledger(str(self.root), settings, tuple(accounts), count)
         return Checked(ledger, sort_diagnostics(problems))
-
-
-def _now_ns() -> int:
-    import time
-
-    return time.time_ns()
 
 
 class LiveSite:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ledger import schema, yamlfile
+from ledger import parallel, schema, yamlfile
 from ledger.cache import NO_CACHE, RACY_SECONDS, Cache, Stamp, stamp
 from ledger.diagnostics import Diagnostic, error, warning
 from ledger.model import (
@@ -411,14 +411,12 @@ def read_documents(
 
 
 def _read_all(root: Path, jobs: list[tuple[str, str]], workers: int) -> dict[str, Read]:
-    if workers < 2 or len(jobs) < PARALLEL_MIN_FILES or not _can_fork():
+    if workers < 2 or len(jobs) < PARALLEL_MIN_FILES or not parallel.can_fork():
         return {rel: read_document(root, rel, kind) for rel, kind in jobs}
-    import multiprocessing
-
     size = -(-len(jobs) // (workers * 8))  # 8 chunks per worker: balanced, few round trips
     chunks = [(root, jobs[i : i + size]) for i in range(0, len(jobs), size)]
     out: dict[str, Read] = {}
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    with parallel.fork_pool(workers) as pool:
         for part in pool.imap_unordered(_read_chunk, chunks):
             out.update(part)
     return out
@@ -427,14 +425,6 @@ def _read_all(root: Path, jobs: list[tuple[str, str]], workers: int) -> dict[str
 def _read_chunk(job: tuple[Path, list[tuple[str, str]]]) -> dict[str, Read]:
     root, files = job
     return {rel: read_document(root, rel, kind) for rel, kind in files}
-
-
-def _can_fork() -> bool:
-    import multiprocessing
-    import threading
-
-    # fork copies one thread only: never from a process that runs others (kam serve)
-    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 def load_ledger(

@@ -38,7 +38,6 @@ def by_identity(size: int = 50_000) -> Callable[[Callable[..., T]], Callable[...
             memo[key] = (args, value)
             return value
 
-        call.cache_clear = memo.clear  # type: ignore[attr-defined]
         return call
 
     return wrap

@@ -220,12 +220,6 @@ def page(site: Site, template: str, name: str, root: str = "", **context: Any) -
     return html.encode("utf-8")
 
 
-def exports(site: Site) -> Iterator[tuple[str, bytes]]:
-    """The same figures as the CLI: ``kam tiers``/``kam due`` output, and the whole ledger."""
-    for path, make in _EXPORTS.items():
-        yield path, make(site).encode("utf-8")
-
-
 def ledger_json(site: Site) -> str:
     """Settings, accounts with their visits and complaints, tiers, due items and problems."""
     diagnostics = json.loads(format_json(site.checked.diagnostics, site.ledger.files))

@@ -13,7 +13,7 @@ import pytest
 from click.testing import Result
 from conftest import AS_OF, SAMPLE
 
-from ledger import build, load
+from ledger import build, load, parallel
 from ledger import check as check_module
 from ledger.build import build_site
 from ledger.cache import Cache
@@ -156,9 +156,9 @@ def test_parallel_parsing_gives_the_serial_result(
     (root / "acct-00002/dossier.yaml").write_bytes(b"name: [unclosed\n")
     serial = check(root, AS_OF)
     monkeypatch.setattr(load, "PARALLEL_MIN_FILES", 1)
-    assert load._can_fork()
-    parallel = check(root, AS_OF, workers=2)
-    assert parallel == serial
+    assert parallel.can_fork()
+    forked = check(root, AS_OF, workers=2)
+    assert forked == serial
     assert {d.code for d in serial.errors} >= {"schema", "yaml-syntax"}
 
 
@@ -168,9 +168,9 @@ def test_parallel_building_gives_the_same_bytes(
     checked = check(SAMPLE, AS_OF)
     serial = build_site(checked, tmp_path / "serial", AS_OF, "zh-CN", workers=1)
     monkeypatch.setattr(build, "PARALLEL_MIN_ACCOUNTS", 1)
-    assert build._can_fork()  # else the "parallel" build below would quietly be serial
-    parallel = build_site(checked, tmp_path / "parallel", AS_OF, "zh-CN", workers=2)
-    assert parallel.files == serial.files > 20
+    assert parallel.can_fork()  # else the "parallel" build below would quietly be serial
+    forked = build_site(checked, tmp_path / "parallel", AS_OF, "zh-CN", workers=2)
+    assert forked.files == serial.files > 20
     assert tree(tmp_path / "parallel") == tree(tmp_path / "serial")
 
 
