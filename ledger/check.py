@@ -7,7 +7,6 @@ import hashlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ledger.cache import NO_CACHE, RACY_SECONDS, Cache
 from ledger.diagnostics import Diagnostic, sort_diagnostics
@@ -33,12 +32,10 @@ class Checked:
         return [d for d in self.diagnostics if d.severity == "warning"]
 
 
-def check(
-    root: Path, as_of: dt.date, cache: Cache = NO_CACHE, workers: int = 1, files: Any = None
-) -> Checked:
+def check(root: Path, as_of: dt.date, cache: Cache = NO_CACHE, workers: int = 1) -> Checked:
     """Load the ledger at ``root`` and check it as of a date (``ledger.cache`` for ``cache``;
     ``workers`` processes parse the files of a large ledger the cache does not hold)."""
-    ledger, problems = load_ledger(root, cache, workers, files)
+    ledger, problems = load_ledger(root, cache, workers)
     problems += check_ledger(ledger, as_of)
     return Checked(ledger, sort_diagnostics(locate(root, problems)))
 
@@ -49,6 +46,9 @@ def diagnose(
     """What ``kam validate`` reports: the diagnostics and the number of files. When no file's
     stamp changed since the last run for the same date, the answer comes from the cache without
     loading the model at all."""
+    if cache.folder is None:  # nothing to look up: no stat walk before the real one
+        checked = check(root, as_of, cache, workers)
+        return checked.diagnostics, checked.ledger.files
     started = time.time_ns()
     digest, newest = fingerprint(root)
     key = hashlib.sha256(f"{as_of} {digest}".encode()).hexdigest()

@@ -99,9 +99,8 @@ class LiveLedger:
                 self._docs.pop(rel, None)  # just written: read it again next time
         return out
 
-    def refresh(self, changed: Iterable[str] | None) -> set[str]:
-        """Take in changed files (paths relative to the root; None: everything). Returns the
-        accounts that were rebuilt."""
+    def refresh(self, changed: Iterable[str] | None) -> None:
+        """Take in changed files (paths relative to the root; None: everything)."""
         top = _Files(started_ns=time.time_ns())
         folders = {entry.name: entry for entry in walk_top(self.root, top)}
         self._top = top
@@ -112,7 +111,7 @@ class LiveLedger:
         else:
             doc, self._settings_problems = read[top.settings]
             settings = build_settings(doc) if doc is not None else default_settings()
-        if settings != self._settings:
+        if settings != self._settings:  # keep the old object when equal: memos key on it
             self._settings = settings
 
         if changed is None:
@@ -129,7 +128,6 @@ class LiveLedger:
             records = records_by_account(files).get(name, [])
             account, problems = build_one(name, files.dossiers.get(name), records, read)
             self._parts[name] = _Part(files, account, files.problems + problems)
-        return touched & set(folders)
 
     # --- checking ---------------------------------------------------------------------------
 
@@ -141,7 +139,7 @@ class LiveLedger:
         count = 1 if self._top.settings else 0
         for name in sorted(self._parts):
             part = self._parts[name]
-            if not part.checked_for or part.checked_for != (settings, as_of):
+            if part.checked_for != (settings, as_of):
                 found = list(part.problems)
                 if part.account is not None:
                     found += check_account(part.account, settings, as_of)

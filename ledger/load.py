@@ -428,10 +428,10 @@ def _read_chunk(job: tuple[Path, list[tuple[str, str]]]) -> dict[str, Read]:
 
 
 def load_ledger(
-    root: Path, cache: Cache = NO_CACHE, workers: int = 1, files: _Files | None = None
+    root: Path, cache: Cache = NO_CACHE, workers: int = 1
 ) -> tuple[Ledger, list[Diagnostic]]:
     """The model of every file that loaded, and every problem found on the way."""
-    files = files or walk(root)
+    files = walk(root)
     problems = list(files.problems)
     wanted = files_to_read(files)
     read = read_documents(root, files, wanted, cache, workers)
