@@ -203,17 +203,21 @@ class LiveSite:
 
     def page(self, path: str) -> bytes | None:
         """The file at ``path`` of the current version, or None when the site has none."""
+        return self.versioned_page(path)[0]
+
+    def versioned_page(self, path: str) -> tuple[bytes | None, int]:
+        """The file at ``path`` (or None) and the version it belongs to."""
         with self._lock:
-            site, pages, paths = self.site, self._pages, self._paths
+            site, pages, paths, version = self.site, self._pages, self._paths, self.version
         if path not in paths:
-            return None
+            return None, version
         data = pages.get(path)
         if data is None:
             data = render_file(site, path)
             with self._lock:
                 if self.site is site:
                     pages[path] = data
-        return data
+        return data, version
 
     def wait(self, version: int, timeout: float) -> int:
         """The current version, once it is newer than ``version`` or ``timeout`` has passed."""

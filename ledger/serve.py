@@ -133,14 +133,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._live(head)
             return
         path = site_path(self.path)
-        site = self.server.site
-        data = site.page(path) if path is not None else None
-        if data is None:
+        data, version = self.server.site.versioned_page(path) if path else (None, 0)
+        if data is None or path is None:
             self._send(404, b"Not found\n", head=head)
             return
-        kind = TYPES.get(os.path.splitext(path)[1], "application/octet-stream")  # type: ignore[arg-type]
+        kind = TYPES.get(os.path.splitext(path)[1], "application/octet-stream")
         if kind.startswith("text/html"):
-            data = with_live_reload(data, site.version)
+            data = with_live_reload(data, version)  # the version this page shows
         self._send(200, data, kind, head)
 
     def _live(self, head: bool) -> None:
