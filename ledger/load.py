@@ -173,7 +173,28 @@ def walk_top(root: Path, found: _Files) -> list[os.DirEntry[str]]:
                 found.settings = entry.name
         elif kind == "dir":
             folders.append(entry)
+    found.problems += _case_twins([e.name for e in folders], "")
     return folders
+
+
+def _case_twins(names: list[str], folder: str) -> list[Diagnostic]:
+    """Names that differ only in case: one file or folder on Windows and macOS, so a checkout
+    there would mix them up."""
+    first: dict[str, str] = {}
+    out = []
+    for name in names:
+        other = first.setdefault(name.casefold(), name)
+        if other != name:
+            out.append(
+                error(
+                    folder + name,
+                    "duplicate-id",
+                    f"'{name}' and '{other}' differ only in case; on Windows and macOS they "
+                    "are the same name",
+                    hint="rename one of them (ids are best written in lower case)",
+                )
+            )
+    return out
 
 
 def walk_account(root: Path, folder: os.DirEntry[str]) -> _Files:
@@ -330,6 +351,8 @@ def _walk_records(root: Path, folder: Path, rel_folder: str, kind: str, found: _
             continue
         seen[stem] = rel
         found.records.setdefault(kind, []).append((rel_folder.split("/")[0], stem, rel))
+    names = [rel.rsplit("/", 1)[-1] for rel in seen.values()]
+    problems += _case_twins(names, rel_folder + "/")
 
 
 def read_document(root: Path, rel: str, kind: str) -> tuple[dict[str, Any] | None, list]:

@@ -276,6 +276,20 @@ def test_account_names_that_break_on_some_systems(ledger: Path, name: str, code:
     assert {(d["file"], d["code"]) for d in result["errors"]} >= {(name, code)}
 
 
+def test_names_that_differ_only_in_case(ledger: Path) -> None:
+    write_files(
+        ledger,
+        {
+            "Good/dossier.yaml": "name: X\nmanager: Y\n",
+            "good/visits/2026-11-02-Call.yaml": "date: 2026-11-02\nmode: phone\nsummary: x\n",
+            "good/visits/2026-11-02-call.yaml": "date: 2026-11-02\nmode: phone\nsummary: x\n",
+        },
+    )
+    code, result, _ = validate(ledger)
+    twins = {d["file"] for d in result["errors"] if d["code"] == "duplicate-id"}
+    assert twins == {"good", "good/visits/2026-11-02-call.yaml"} and code == 1
+
+
 @pytest.mark.parametrize("name", ["2026-11-02-..yaml", "2026-11-02 x.yaml", "../2026-11-02.yaml"])
 def test_record_names_with_dots_and_spaces(ledger: Path, name: str) -> None:
     visits = ledger / "acme" / "visits"
