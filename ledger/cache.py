@@ -37,6 +37,12 @@ def stamp(st: os.stat_result) -> Stamp:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
+def settled(changed_ns: int, started_ns: int) -> bool:
+    """True when a file last changed at ``changed_ns`` may be cached by a run that started at
+    ``started_ns``: long enough before it that its stamp cannot repeat (the racy rule above)."""
+    return changed_ns < started_ns - int(RACY_SECONDS * 1e9)
+
+
 def cache_root(env: Mapping[str, str]) -> Path:
     if env.get("KAM_CACHE_DIR"):
         return Path(env["KAM_CACHE_DIR"])

@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ledger.cache import NO_CACHE, RACY_SECONDS, Cache
+from ledger.cache import NO_CACHE, Cache, settled
 from ledger.diagnostics import Diagnostic, sort_diagnostics
 from ledger.load import fingerprint, load_ledger
 from ledger.locate import locate
@@ -56,7 +56,7 @@ def diagnose(
     if isinstance(saved, tuple) and len(saved) == 3 and saved[0] == key:
         return saved[1], saved[2]
     checked = check(root, as_of, cache, workers)
-    if newest < started - int(RACY_SECONDS * 1e9):
+    if settled(newest, started):
         cache.save(VALIDATED, (key, checked.diagnostics, checked.ledger.files))
     return checked.diagnostics, checked.ledger.files
 

@@ -20,17 +20,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ledger.cache import NO_CACHE, RACY_SECONDS, Cache, Stamp
+from ledger.cache import NO_CACHE, Cache
 from ledger.check import Checked
 from ledger.diagnostics import Diagnostic, sort_diagnostics
 from ledger.load import (
+    Entry,
     Read,
     _Files,
     _ignored,
     build_one,
     files_to_read,
-    read_document,
     read_documents,
+    read_through,
     records_by_account,
     walk,
     walk_account,
@@ -62,7 +63,7 @@ class LiveLedger:
 
     def __init__(self, root: Path, cache: Cache = NO_CACHE, workers: int = 1) -> None:
         self.root = root
-        self._docs: dict[str, tuple[Stamp, str, Read]] = {}
+        self._docs: dict[str, Entry] = {}
         self._parts: dict[str, _Part] = {}
         self._top = _Files()
         self._settings: Settings = default_settings()
@@ -74,30 +75,17 @@ class LiveLedger:
     def _load_all(self, cache: Cache, workers: int) -> None:
         """The first load: every file, through the on-disk cache and worker processes."""
         files = walk(self.root)
-        wanted = files_to_read(files)
-        read = read_documents(self.root, files, wanted, cache, workers)
-        racy = files.started_ns - int(RACY_SECONDS * 1e9)
-        for rel, kind in wanted:
-            stamp = files.stamps.get(rel)
-            if stamp is not None and stamp[1] < racy:
-                self._docs[rel] = (stamp, kind, read[rel])
+        _, self._docs = read_documents(self.root, files, files_to_read(files), cache, workers)
         self.refresh(None)
 
-    def _read(self, files: _Files, wanted: Iterable[tuple[str, str]]) -> dict[str, Read]:
-        racy = files.started_ns - int(RACY_SECONDS * 1e9)
-        out: dict[str, Read] = {}
-        for rel, kind in wanted:
-            stamp = files.stamps.get(rel)
-            hit = self._docs.get(rel)
-            if hit is not None and hit[0] == stamp and hit[1] == kind:
-                out[rel] = hit[2]
-                continue
-            out[rel] = read_document(self.root, rel, kind)
-            if stamp is not None and stamp[1] < racy:
-                self._docs[rel] = (stamp, kind, out[rel])
-            else:
+    def _read(self, files: _Files, wanted: list[tuple[str, str]]) -> dict[str, Read]:
+        """Files of one part of the walk, through the documents kept in memory."""
+        results, entries, _ = read_through(self.root, files, wanted, self._docs)
+        for rel, _kind in wanted:
+            if rel not in entries:
                 self._docs.pop(rel, None)  # just written: read it again next time
-        return out
+        self._docs.update(entries)
+        return results
 
     def refresh(self, changed: Iterable[str] | None) -> None:
         """Take in changed files (paths relative to the root; None: everything)."""

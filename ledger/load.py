@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger import parallel, schema, yamlfile
-from ledger.cache import NO_CACHE, RACY_SECONDS, Cache, Stamp, stamp
+from ledger.cache import NO_CACHE, Cache, Stamp, settled, stamp
 from ledger.diagnostics import Diagnostic, error, warning
 from ledger.model import (
     Account,
@@ -96,11 +96,6 @@ def _entries(folder: Path) -> list[os.DirEntry[str]]:
         return sorted(it, key=lambda e: e.name)
 
 
-#: Besides hidden names, what editors leave beside a file while saving it is ignored: backups
-#: (``name~``, ``#name#``), vim's write test file ``4913``, JetBrains' safe-write files. Swap
-#: files are hidden (``.name.swp``).
-
-
 _WINDOWS_DEVICES = frozenset(
     ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"]
     + [f"{port}{n}" for port in ("COM", "LPT") for n in (*"123456789", "¹", "²", "³")]
@@ -108,7 +103,9 @@ _WINDOWS_DEVICES = frozenset(
 
 
 def _ignored(name: str) -> bool:
-    # Hidden and underscore names are the user's own (FORMAT §1); so are editors' leftovers.
+    # Hidden and underscore names are the user's own (FORMAT §1). So is what editors leave
+    # beside a file while saving it: backups (``name~``, ``#name#``), vim's write test file
+    # ``4913``, JetBrains' safe-write files; swap files are hidden (``.name.swp``).
     # (No regular expression: this runs for every name of every walk.)
     first, last = name[0], name[-1]
     return (
@@ -400,6 +397,8 @@ _EMPTY_HINTS = {
 
 
 Read = tuple[dict[str, Any] | None, list[Diagnostic]]
+#: what is remembered of a file: its stamp, its kind, and what reading it gave
+Entry = tuple[Stamp, str, dict[str, Any] | None, list[Diagnostic]]
 #: below this many files to read, worker processes cost more than they save
 PARALLEL_MIN_FILES = 2000
 DOCUMENTS = "documents"  # the cache entry: rel -> (stamp, kind, document, diagnostics)
@@ -407,30 +406,41 @@ DOCUMENTS = "documents"  # the cache entry: rel -> (stamp, kind, document, diagn
 
 def read_documents(
     root: Path, files: _Files, wanted: list[tuple[str, str]], cache: Cache, workers: int
-) -> dict[str, Read]:
-    """Read, parse and check each (file, kind): from the cache when the file's stamp is unchanged,
-    else from disk (in ``workers`` processes when there are many). Saves the cache again."""
-    cached = cache.load(DOCUMENTS) or {}
+) -> tuple[dict[str, Read], dict[str, Entry]]:
+    """``read_through`` with the on-disk cache, which is saved again when anything was read."""
+    known = cache.load(DOCUMENTS) or {}
+    results, entries, read = read_through(root, files, wanted, known, workers)
+    if cache.folder is not None and (read or len(known) != len(entries)):
+        cache.save(DOCUMENTS, entries)
+    return results, entries
+
+
+def read_through(
+    root: Path,
+    files: _Files,
+    wanted: list[tuple[str, str]],
+    known: dict[str, Entry],
+    workers: int = 1,
+) -> tuple[dict[str, Read], dict[str, Entry], int]:
+    """Read, parse and check each (file, kind) the walk found: from ``known`` when the file's
+    stamp is unchanged, else from disk (in ``workers`` processes when there are many). Returns
+    the results, the entries worth remembering (files not changed a moment ago) and how many
+    files were read from disk."""
     results: dict[str, Read] = {}
     missing: list[tuple[str, str]] = []
     for rel, kind in wanted:
-        hit = cached.get(rel)
+        hit = known.get(rel)
         if hit is not None and hit[0] == files.stamps.get(rel) and hit[1] == kind:
             results[rel] = (hit[2], hit[3])
         else:
             missing.append((rel, kind))
     results.update(_read_all(root, missing, workers))
-    if cache.folder is not None and (missing or len(cached) != len(wanted)):
-        racy = files.started_ns - int(RACY_SECONDS * 1e9)
-        cache.save(
-            DOCUMENTS,
-            {
-                rel: (files.stamps[rel], kind, *results[rel])
-                for rel, kind in wanted
-                if rel in files.stamps and files.stamps[rel][1] < racy
-            },
-        )
-    return results
+    entries = {
+        rel: (files.stamps[rel], kind, *results[rel])
+        for rel, kind in wanted
+        if rel in files.stamps and settled(files.stamps[rel][1], files.started_ns)
+    }
+    return results, entries, len(missing)
 
 
 def _read_all(root: Path, jobs: list[tuple[str, str]], workers: int) -> dict[str, Read]:
@@ -457,7 +467,7 @@ def load_ledger(
     files = walk(root)
     problems = list(files.problems)
     wanted = files_to_read(files)
-    read = read_documents(root, files, wanted, cache, workers)
+    read, _ = read_documents(root, files, wanted, cache, workers)
 
     settings = default_settings()
     if files.settings is not None:

@@ -14,7 +14,7 @@ from click.testing import Result
 from conftest import AS_OF, SAMPLE
 
 from ledger import build, load, parallel
-from ledger import check as check_module
+from ledger import cache as cache_module
 from ledger.build import build_site
 from ledger.cache import Cache
 from ledger.check import check, diagnose
@@ -35,8 +35,7 @@ def age(root: Path) -> None:
 def no_racy_window(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cache files written a moment ago: a file's change time cannot be set back, and the tests
     cannot wait out the racy window (``test_files_written_just_now_are_not_cached`` covers it)."""
-    monkeypatch.setattr(load, "RACY_SECONDS", 0)
-    monkeypatch.setattr(check_module, "RACY_SECONDS", 0)
+    monkeypatch.setattr(cache_module, "RACY_SECONDS", 0)
 
 
 @pytest.fixture
