@@ -1,7 +1,7 @@
 """Plain frozen data for every later stage: built once by the loader from schema-valid files.
 
 Every builder receives a document that passed its schema, fills in the schema's defaults
-(:func:`ledger.schema.with_defaults`) and converts types; it never re-checks structure.
+(:func:`ledger.load.schema.with_defaults`) and converts types; it never re-checks structure.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from ledger.load.schema import with_defaults
 from ledger.memo import by_identity
-from ledger.schema import with_defaults
 
 Month = tuple[int, int]  # (year, month)
 

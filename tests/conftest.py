@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from ledger.check import Checked, check
 from ledger.cli import main
+from ledger.pipeline import Checked, check
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "accounts"
@@ -82,7 +82,7 @@ def kam() -> Callable[..., Result]:
 @pytest.fixture(scope="session")
 def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str], Path]:
     """sample_site("en") -> the sample ledger's site built as of AS_OF (once per session)."""
-    from ledger.build import build_site
+    from ledger.render.build import build_site
 
     built: dict[str, Path] = {}
 

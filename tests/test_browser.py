@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from conftest import AS_OF, DOSSIER, REPO, write_files
 
-from ledger.build import build_site
-from ledger.check import check
-from ledger.render import account_href
+from ledger.pipeline import check
+from ledger.render.build import build_site
+from ledger.render.site import account_href
 
 JS = REPO / "tests" / "js" / "node_modules"
 VNU = JS / "vnu-jar" / "build" / "dist" / "vnu.jar"

@@ -11,9 +11,9 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import AS_OF, DOSSIER, SAMPLE
 
-from ledger.build import OutputError, check_output, write_site
-from ledger.check import check
-from ledger.render import MARKER, Site, account_href, markdown, render_site
+from ledger.pipeline import check
+from ledger.render.build import OutputError, check_output, write_site
+from ledger.render.site import MARKER, Site, account_href, markdown, render_site
 
 DAY = AS_OF.isoformat()
 PAGES = ("index", "accounts", "schedule", "complaints", "managers", "problems")

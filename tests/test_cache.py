@@ -1,4 +1,4 @@
-"""The parse cache (ledger.cache) and the parallel paths: same answers as a cold serial run,
+"""The parse cache (ledger.load.cache) and the parallel paths: same answers as a cold serial run,
 whatever state the cache is in."""
 
 from __future__ import annotations
@@ -13,12 +13,14 @@ import pytest
 from click.testing import Result
 from conftest import AS_OF, SAMPLE
 
-from ledger import build, load, parallel
-from ledger import cache as cache_module
-from ledger.build import build_site
-from ledger.cache import Cache
-from ledger.check import check, diagnose
-from ledger.demo import write_demo
+from ledger.load import cache as cache_module
+from ledger.load import loader as load
+from ledger.load import workers as parallel
+from ledger.load.cache import Cache
+from ledger.pipeline import check, diagnose
+from ledger.render import build
+from ledger.render.build import build_site
+from ledger.workflow.demo import write_demo
 
 BAD_VISIT = "date: 2026-11-02\nmode: boat\nsummary: ok\n"
 GOOD_VISIT = "date: 2026-11-02\nmode: phone\nsummary: ok\n"

@@ -8,8 +8,8 @@ from pathlib import Path
 from click.testing import Result
 from conftest import AS_OF
 
-from ledger.check import check
-from ledger.tiers import compute_tiers
+from ledger.derive.tiers import compute_tiers
+from ledger.pipeline import check
 
 
 def tree(root: Path) -> dict[str, bytes]:

@@ -10,7 +10,7 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import AS_OF, write_files
 
-from ledger.render import account_href
+from ledger.render.site import account_href
 
 DAY = AS_OF.isoformat()
 LEDGER = "tiers: {cutoffs: {A: 0.5, B: 0.9}}\n"

@@ -16,8 +16,8 @@ from conftest import AS_OF, SAMPLE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.check import check
-from ledger.serve import site_path
+from ledger.live.server import site_path
+from ledger.pipeline import check
 
 EXAMPLES = int(os.environ.get("KAM_FUZZ_EXAMPLES", "300"))
 FUZZ = settings(

@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 from conftest import AS_OF, DOSSIER, write_files
 
-from ledger.export import due_csv, due_ics, tiers_csv
-from ledger.schedule import due_items
-from ledger.tiers import compute_tiers
+from ledger.derive.schedule import due_items
+from ledger.derive.tiers import compute_tiers
+from ledger.render.exports import due_csv, due_ics, tiers_csv
 
 GOOD = "good/visits/2026-11-02.yaml"
 VISIT = "acme/visits/2026-11-02.yaml"
@@ -306,7 +306,7 @@ FORMULAS = ['=HYPERLINK("http://evil.example","x")', "+1+1", "-2+3", "@SUM(A1)",
 
 
 def test_exports_escape_what_their_formats_need(ledger_dir: Callable[..., Path]) -> None:
-    from ledger.check import check
+    from ledger.pipeline import check
 
     files = {
         f"a{i}/dossier.yaml": f"name: {json.dumps(text)}\nmanager: {json.dumps(text)}\n"

@@ -11,8 +11,8 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 from conftest import REPO
 
-from ledger.i18n import LABELS, Formatter
-from ledger.messages import Amount, Label, Message, Pct
+from ledger.derive.messages import Amount, Label, Message, Pct
+from ledger.render.i18n import LABELS, Formatter
 
 PO = REPO / "templates" / "locale" / "zh_CN" / "LC_MESSAGES" / "kam.po"
 
@@ -48,7 +48,9 @@ def test_chinese_catalog_translates_every_message(tmp_path):
         catalog = read_po(f, locale="zh_CN")
     wanted = {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in template if m.id}
     have = {(m.context, m.id if isinstance(m.id, str) else m.id[0]) for m in catalog if m.id}
-    assert wanted - have == set(), "missing from kam.po: run pybabel update (see ledger/i18n.py)"
+    assert wanted - have == set(), (
+        "missing from kam.po: run pybabel update (see ledger/render/i18n.py)"
+    )
     assert have - wanted == set(), "kam.po has messages nothing uses any more"
     untranslated = [
         m.id

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import AS_OF, SAMPLE
 
-from ledger.check import check
-from ledger.live import LiveLedger, LiveSite, relative_paths
-from ledger.render import Site, render_site
+from ledger.live.ledger import LiveLedger, LiveSite, relative_paths
+from ledger.pipeline import check
+from ledger.render.site import Site, render_site
 
 ACCOUNT = "huadong-mobile"
 VISIT = f"{ACCOUNT}/visits/2025-01-15-定期回访.yaml"

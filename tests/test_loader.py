@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ledger.yamlfile import parse
+from ledger.load.yamlfile import parse
 from tests.conftest import DOSSIER, codes
 
 VISIT = "acme/visits/2026-11-02.yaml"

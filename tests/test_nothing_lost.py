@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import AS_OF, SAMPLE
 
-from ledger.demo import write_demo
+from ledger.workflow.demo import write_demo
 
 DAY_ONE, DAY_TWO = "2026-11-23", "2026-11-24"
 

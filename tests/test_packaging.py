@@ -44,7 +44,11 @@ def test_wheel_installs_into_a_fresh_venv_and_runs(tmp_path: Path):
     assert proc.returncode == 0, proc.stderr
     assert "0 errors, 0 warnings" in proc.stderr
     where = subprocess.run(
-        [str(python), "-c", "from ledger.schema import schema_path; print(schema_path('visit'))"],
+        [
+            str(python),
+            "-c",
+            "from ledger.load.schema import schema_path; print(schema_path('visit'))",
+        ],
         cwd=work,
         capture_output=True,
         text=True,

@@ -10,10 +10,10 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.export import due_csv, due_ics, due_json
+from ledger.derive.schedule import due_items
+from ledger.derive.tiers import compute_tiers
 from ledger.model import Ledger, build_account, build_visit, default_settings
-from ledger.schedule import due_items
-from ledger.tiers import compute_tiers
+from ledger.render.exports import due_csv, due_ics, due_json
 
 ORDER = {"A": 0, "B": 1, "C": 2}
 day = st.dates(min_value=dt.date(2024, 1, 1), max_value=dt.date(2027, 12, 31))

@@ -10,10 +10,10 @@ import sys
 import click
 import pytest
 
+from ledger.check.diagnostics import CODES
 from ledger.cli import main
-from ledger.diagnostics import CODES
-from ledger.schema import FORMAT_CODES, KINDS, load_schema
-from ledger.schemadoc import update
+from ledger.load.schema import FORMAT_CODES, KINDS, load_schema
+from ledger.render.schemadoc import update
 from tests.conftest import REPO
 
 RUFF = shutil.which("ruff") or str(__import__("pathlib").Path(sys.executable).parent / "ruff")
@@ -27,7 +27,7 @@ def test_ruff(args):
 
 def test_format_doc_tables_match_the_schemas():
     text = (REPO / "docs" / "format.md").read_text(encoding="utf-8")
-    assert update(text) == text, "run: uv run python -m ledger.schemadoc docs/format.md"
+    assert update(text) == text, "run: uv run python -m ledger.render.schemadoc docs/format.md"
     for kind in KINDS:
         assert f"<!-- fields:{kind} -->" in text
 
@@ -68,7 +68,7 @@ def test_every_cli_option_is_documented():
 
 def test_every_diagnostic_code_is_catalogued_and_documented():
     text = (REPO / "docs" / "format.md").read_text(encoding="utf-8")
-    source = "".join(p.read_text(encoding="utf-8") for p in (REPO / "ledger").glob("*.py"))
+    source = "".join(p.read_text(encoding="utf-8") for p in (REPO / "ledger").rglob("*.py"))
     used = set(re.findall(r'(?:error|warning)\(\s*[^,()]+,\s*"([a-z-]+)"', source))
     used |= set(re.findall(r'"(yaml-[a-z]+)"', source)) | set(FORMAT_CODES.values())
     assert len(used) > 20

@@ -7,10 +7,10 @@ import io
 
 from conftest import AS_OF, DOSSIER
 
-from ledger import report
-from ledger.build import Progress
-from ledger.schedule import due_items
-from ledger.tiers import compute_tiers
+from ledger.derive import figures as report
+from ledger.derive.schedule import due_items
+from ledger.derive.tiers import compute_tiers
+from ledger.render.build import Progress
 
 D = dt.date
 

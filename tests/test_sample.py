@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from ledger.check import check
-from ledger.schema import load_schema
+from ledger.load.schema import load_schema
+from ledger.pipeline import check
 from tests.conftest import AS_OF, SAMPLE
 
 

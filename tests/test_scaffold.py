@@ -13,8 +13,8 @@ import pytest
 import yaml
 from conftest import DOSSIER, REPO
 
-from ledger.scaffold import yaml_scalar
-from ledger.yamlfile import parse
+from ledger.load.yamlfile import parse
+from ledger.workflow.scaffold import yaml_scalar
 
 TODAY = dt.date.today().isoformat()
 
@@ -244,7 +244,7 @@ def test_yaml_scalar_reads_back_as_the_same_text(value):
 
 
 def test_dossier_template_quotes_hostile_values(ledger_dir):
-    from ledger.scaffold import new_account
+    from ledger.workflow.scaffold import new_account
 
     root = ledger_dir({}, dossier=DOSSIER)
     path = new_account(root, "x1", {"name": "a\nb: c", "manager": "#x"}, dt.date(2026, 1, 1))

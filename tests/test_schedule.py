@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
+from ledger.derive.schedule import due_items, next_birthday
+from ledger.derive.tiers import compute_tiers
 from ledger.model import Birthday
-from ledger.schedule import due_items, next_birthday
-from ledger.tiers import compute_tiers
 
 AS_OF = dt.date(2026, 11, 30)
 D = dt.date

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLE
 
-from ledger.serve import allowed_host, site_path
+from ledger.live.server import allowed_host, site_path
 
 ACCOUNT = "huadong-mobile"
 VISIT = f"{ACCOUNT}/visits/2025-01-15-定期回访.yaml"

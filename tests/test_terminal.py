@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ledger.check import check
-from ledger.schedule import due_items
-from ledger.terminal import table, width
-from ledger.textviews import due_view
-from ledger.tiers import compute_tiers
+from ledger.derive.schedule import due_items
+from ledger.derive.tiers import compute_tiers
+from ledger.pipeline import check
+from ledger.render.terminal import table, width
+from ledger.render.textviews import due_view
 from tests.conftest import SAMPLE
 
 AS_OF = dt.date(2026, 11, 30)

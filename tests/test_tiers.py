@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from ledger.tiers import compute_tiers, streak_months, window_months
+from ledger.derive.tiers import compute_tiers, streak_months, window_months
 
 AS_OF = dt.date(2026, 11, 23)
 

@@ -51,7 +51,7 @@ STRICT_MESSAGES = (
 
 def test_strictness_checks_never_refuse_valid_yaml():
     """kam's own checks for what libyaml lets through fire on no valid input of the suite."""
-    from ledger.yamlfile import parse
+    from ledger.load.yamlfile import parse
 
     for case in CASES:
         if (case / "error").exists():

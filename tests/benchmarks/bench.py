@@ -169,7 +169,7 @@ def measure(accounts: int, runs: int, with_peer: bool, keep: Path | None) -> dic
             env=env, check=True, capture_output=True,
         )  # fmt: skip
     files = sum(len(names) for _, _, names in os.walk(root))
-    time.sleep(2.5)  # files written just now are not cached (ledger.cache.RACY_SECONDS)
+    time.sleep(2.5)  # files written just now are not cached (ledger.load.cache.RACY_SECONDS)
     run(kam("--version"), env)  # bytecode written, files read once: everything warm
     run([sys.executable, "-c", FLOOR, str(root)], env)
     out: dict[str, float] = {"accounts": accounts, "files": files}

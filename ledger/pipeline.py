@@ -8,12 +8,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ledger.cache import NO_CACHE, Cache, settled
-from ledger.diagnostics import Diagnostic, sort_diagnostics
-from ledger.load import fingerprint, load_ledger
-from ledger.locate import locate
+from ledger.check.diagnostics import Diagnostic, sort_diagnostics
+from ledger.check.locate import locate
+from ledger.check.rules import check_ledger
+from ledger.load.cache import NO_CACHE, Cache, settled
+from ledger.load.loader import fingerprint, load_ledger
 from ledger.model import Ledger
-from ledger.rules import check_ledger
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Checked:
 
 
 def check(root: Path, as_of: dt.date, cache: Cache = NO_CACHE, workers: int = 1) -> Checked:
-    """Load the ledger at ``root`` and check it as of a date (``ledger.cache`` for ``cache``;
+    """Load the ledger at ``root`` and check it as of a date (``ledger.load.cache`` for ``cache``;
     ``workers`` processes parse the files of a large ledger the cache does not hold)."""
     ledger, problems = load_ledger(root, cache, workers)
     problems += check_ledger(ledger, as_of)

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+from ledger.derive.schedule import DueItem
+from ledger.derive.tiers import Month, TierRow, TierTable, add_months, month_of, monthly
 from ledger.model import Account, Complaint, Ledger, Settings, Visit
-from ledger.schedule import DueItem
-from ledger.tiers import Month, TierRow, TierTable, add_months, month_of, monthly
 
 OPEN = ("open", "in_progress")
 SATISFACTION = ("satisfied", "neutral", "dissatisfied")

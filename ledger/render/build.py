@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from ledger import parallel
-from ledger.check import Checked
-from ledger.gitrev import account_history
-from ledger.render import MARKER, Site, render_file, site_paths, site_size
+from ledger.load import workers as parallel
+from ledger.pipeline import Checked
+from ledger.render.site import MARKER, Site, render_file, site_paths, site_size
+from ledger.workflow.gitrev import account_history
 
 
 class OutputError(Exception):

@@ -33,7 +33,7 @@ class Amount:
 
 @dataclass(frozen=True)
 class Label:
-    """An enum value of the schema, shown with its label (see ``ledger.i18n.LABELS``)."""
+    """An enum value of the schema, shown with its label (see ``ledger.render.i18n.LABELS``)."""
 
     group: str
     value: str

@@ -8,8 +8,8 @@ import io
 import json
 from collections.abc import Sequence
 
-from ledger.schedule import DueItem
-from ledger.tiers import TierTable
+from ledger.derive.schedule import DueItem
+from ledger.derive.tiers import TierTable
 
 TIER_COLUMNS = (
     "rank",

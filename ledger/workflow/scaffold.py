@@ -21,11 +21,11 @@ from ledger import __version__
 
 if TYPE_CHECKING:
     import jinja2
-from ledger.load import load_ledger
+from ledger.derive.tiers import compute_tiers
+from ledger.load.loader import load_ledger
+from ledger.load.schema import KINDS, data_dir, is_name
+from ledger.load.yamlfile import parse
 from ledger.model import Account, Ledger
-from ledger.schema import KINDS, data_dir, is_name
-from ledger.tiers import compute_tiers
-from ledger.yamlfile import parse
 
 #: files of a new ledger repository: template under templates/init -> path in the repository
 INIT_FILES = {

@@ -12,10 +12,10 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from ledger.derive.messages import N_, NO_MESSAGE, Label, Message
+from ledger.derive.tiers import TierTable
 from ledger.memo import by_identity
-from ledger.messages import N_, NO_MESSAGE, Label, Message
 from ledger.model import Account, Birthday, Contact, Holiday, Ledger, Settings
-from ledger.tiers import TierTable
 
 KINDS = ("revisit", "planned", "complaint_overdue", "complaint_follow_up", "birthday", "holiday")
 

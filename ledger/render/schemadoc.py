@@ -1,6 +1,6 @@
 """Field tables for docs/format.md, rendered from the schemas (the single source of truth).
 
-``python -m ledger.schemadoc docs/format.md`` rewrites the tables between the
+``python -m ledger.render.schemadoc docs/format.md`` rewrites the tables between the
 ``<!-- fields:KIND -->`` and ``<!-- /fields:KIND -->`` markers; a test fails when they are stale.
 """
 
@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ledger.schema import KINDS, load_schema
+from ledger.load.schema import KINDS, load_schema
 
 
 def _type(schema: dict[str, Any]) -> str:

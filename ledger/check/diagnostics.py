@@ -46,8 +46,9 @@ DocPath = tuple[str | int, ...]
 class Diagnostic:
     """One problem in the ledger at FILE:LINE:COL (1-based, FILE relative to the root).
 
-    Rules produce diagnostics with a document ``path`` and no line yet; :func:`ledger.locate.locate`
-    turns the path into a line and column by composing only the files that have problems.
+    Rules produce diagnostics with a document ``path`` and no line yet;
+    :func:`ledger.check.locate.locate` turns the path into a line and column by composing only
+    the files that have problems.
     """
 
     file: str

@@ -11,9 +11,9 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from ledger.derive.schedule import DueItem, due_items
+from ledger.derive.tiers import TierRow, compute_tiers
 from ledger.model import Account, Ledger
-from ledger.schedule import DueItem, due_items
-from ledger.tiers import TierRow, compute_tiers
 
 #: dossier fields compared one by one (dotted: inside an object)
 DOSSIER_FIELDS = (

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ledger import parallel, schema, yamlfile
-from ledger.cache import NO_CACHE, Cache, Stamp, settled, stamp
-from ledger.diagnostics import Diagnostic, error, warning
+from ledger.check.diagnostics import Diagnostic, error, warning
+from ledger.load import schema, yamlfile
+from ledger.load import workers as parallel
+from ledger.load.cache import NO_CACHE, Cache, Stamp, settled, stamp
 from ledger.model import (
     Account,
     Complaint,
@@ -85,7 +86,7 @@ class _Files:
     dossiers: dict[str, str | None] = field(default_factory=dict)  # account -> dossier file
     records: dict[str, list[tuple[str, str, str]]] = field(default_factory=dict)  # kind, id, file
     problems: list[Diagnostic] = field(default_factory=list)
-    #: stamp of every regular file found (cache keys; see ``ledger.cache``)
+    #: stamp of every regular file found (cache keys; see ``ledger.load.cache``)
     stamps: dict[str, Stamp] = field(default_factory=dict)
     #: when the walk started, in ``time.time_ns()``
     started_ns: int = 0

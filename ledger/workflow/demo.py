@@ -13,7 +13,7 @@ import random
 from collections.abc import Iterator
 from pathlib import Path
 
-from ledger.scaffold import yaml_scalar
+from ledger.workflow.scaffold import yaml_scalar
 
 _CITIES = ("上海", "杭州", "南京", "苏州", "宁波", "合肥", "无锡", "温州", "常州", "嘉兴")
 _INDUSTRIES = ("制造", "物流", "零售", "医药", "金融", "能源", "酒店", "汽车", "电信", "食品")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from ledger import yamlfile
-from ledger.diagnostics import Diagnostic, with_position
+from ledger.check.diagnostics import Diagnostic, with_position
+from ledger.load import yamlfile
 
 
 def locate(root: Path, diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from ledger.derive.schedule import DueItem
+from ledger.derive.tiers import TierTable, fmt_month, monthly, window_months
 from ledger.model import Account, Settings
-from ledger.schedule import DueItem
-from ledger.terminal import STATUS_COLORS, fit, table, width
-from ledger.tiers import TierTable, fmt_month, monthly, window_months
+from ledger.render.terminal import STATUS_COLORS, fit, table, width
 
 
 def money(value: float) -> str:

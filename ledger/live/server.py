@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ledger.build import write_file
-from ledger.live import LiveSite, relative_paths
+from ledger.live.ledger import LiveSite, relative_paths
+from ledger.render.build import write_file
 
 QUIET = 0.1  # seconds without file events before a rebuild
 LIVE_PREFIX = "/__kam/"

@@ -20,10 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ledger.cache import NO_CACHE, Cache
-from ledger.check import Checked
-from ledger.diagnostics import Diagnostic, sort_diagnostics
-from ledger.load import (
+from ledger.check.diagnostics import Diagnostic, sort_diagnostics
+from ledger.check.locate import locate
+from ledger.check.rules import check_account
+from ledger.load.cache import NO_CACHE, Cache
+from ledger.load.loader import (
     Entry,
     Read,
     _Files,
@@ -37,10 +38,9 @@ from ledger.load import (
     walk_account,
     walk_top,
 )
-from ledger.locate import locate
 from ledger.model import Account, Ledger, Settings, build_settings, default_settings
-from ledger.render import MARKER, Site, render_file, site_paths
-from ledger.rules import check_account
+from ledger.pipeline import Checked
+from ledger.render.site import MARKER, Site, render_file, site_paths
 
 
 @dataclass
@@ -120,7 +120,7 @@ class LiveLedger:
     # --- checking ---------------------------------------------------------------------------
 
     def checked(self, as_of: dt.date) -> Checked:
-        """The checked ledger as of a date: what ``ledger.check.check`` would return."""
+        """The checked ledger as of a date: what ``ledger.pipeline.check`` would return."""
         settings = self._settings
         problems = locate(self.root, self._top.problems + self._settings_problems)
         accounts = []

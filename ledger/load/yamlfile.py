@@ -39,7 +39,7 @@ from yaml.tokens import (
     ScalarToken,
 )
 
-from ledger.diagnostics import Diagnostic, DocPath, error
+from ledger.check.diagnostics import Diagnostic, DocPath, error
 
 MAX_BYTES = 1 << 20  # FORMAT §2: at most 1 MiB per file
 MAX_DEPTH = 64  # far deeper than any kam file; guards libyaml's recursive composer

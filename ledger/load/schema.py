@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from ledger.diagnostics import Diagnostic, error
+from ledger.check.diagnostics import Diagnostic, error
 
 KINDS = ("ledger", "dossier", "visit", "complaint")
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _NAME = re.compile(r"[^\W_][\w-]{0,63}\Z")

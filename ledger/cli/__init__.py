@@ -16,18 +16,20 @@ from typing import Any
 import click
 
 from ledger import __version__
-from ledger.cache import NO_CACHE, Cache
-from ledger.check import Checked, check, diagnose
-from ledger.diagnostics import (
+from ledger.check.diagnostics import (
     count_errors,
     format_github,
     format_json,
     format_text,
     summary_line,
 )
-from ledger.load import RootError, find_root, load_ledger
-from ledger.messages import LANGS
-from ledger.scaffold import (
+from ledger.derive.messages import LANGS
+from ledger.derive.schedule import KINDS
+from ledger.load.cache import NO_CACHE, Cache
+from ledger.load.loader import RootError, find_root, load_ledger
+from ledger.load.schema import load_schema
+from ledger.pipeline import Checked, check, diagnose
+from ledger.workflow.scaffold import (
     DEFAULT_HOOK_REPO,
     ScaffoldError,
     init_repository,
@@ -35,8 +37,6 @@ from ledger.scaffold import (
     new_complaint,
     new_visit,
 )
-from ledger.schedule import KINDS
-from ledger.schema import load_schema
 
 # Commands import what they need when they run: 'kam validate' on a cached ledger starts in a
 # fraction of the time it would take to import the report renderer (Jinja2, Babel, markdown).
@@ -211,9 +211,9 @@ def _report_errors(checked: Checked) -> int:
 @pass_checked
 def tiers(checked: Checked, as_of: dt.date, fmt: str) -> None:
     """The ABC table: rank, measure, share, cumulative share and tier of every account."""
-    from ledger.export import tiers_csv, tiers_json
-    from ledger.textviews import tiers_view
-    from ledger.tiers import compute_tiers
+    from ledger.derive.tiers import compute_tiers
+    from ledger.render.exports import tiers_csv, tiers_json
+    from ledger.render.textviews import tiers_view
 
     table = compute_tiers(checked.ledger, as_of)
     if fmt == "json":
@@ -251,10 +251,10 @@ def due(
     kind: tuple[str, ...],
 ) -> None:
     """What is due: revisits, planned visits, complaints, birthdays, holidays; overdue first."""
-    from ledger.export import due_csv, due_ics, due_json
-    from ledger.schedule import due_items
-    from ledger.textviews import due_view
-    from ledger.tiers import compute_tiers
+    from ledger.derive.schedule import due_items
+    from ledger.derive.tiers import compute_tiers
+    from ledger.render.exports import due_csv, due_ics, due_json
+    from ledger.render.textviews import due_view
 
     ledger = checked.ledger
     items = [
@@ -282,9 +282,9 @@ def due(
 @pass_checked
 def show(checked: Checked, as_of: dt.date, account_id: str, within: int) -> None:
     """One account: dossier, tier and why, revenue trend, visits, complaints, what is due."""
-    from ledger.schedule import due_items
-    from ledger.textviews import show_view
-    from ledger.tiers import compute_tiers
+    from ledger.derive.schedule import due_items
+    from ledger.derive.tiers import compute_tiers
+    from ledger.render.textviews import show_view
 
     ledger = checked.ledger
     account = ledger.account(account_id)
@@ -312,7 +312,7 @@ def build(
     checked: Checked, as_of: dt.date, out: str, lang: str | None, within: int, strict: bool
 ) -> None:
     """Write the static HTML site (pages, charts, CSV/ICS/JSON exports) for managers."""
-    from ledger.build import OutputError, build_site, check_output
+    from ledger.render.build import OutputError, build_site, check_output
 
     target = Path(out)
     try:
@@ -349,8 +349,8 @@ def live_options(f: Callable) -> Callable:
 
 
 def _live_site(ctx: click.Context, as_of: dt.date | None, lang: str | None, within: int) -> Any:
-    from ledger.gitrev import account_history
-    from ledger.live import LiveLedger, LiveSite
+    from ledger.live.ledger import LiveLedger, LiveSite
+    from ledger.workflow.gitrev import account_history
 
     root = _root(ctx)
     live = LiveLedger(root, _cache(ctx, root), WORKERS)
@@ -417,7 +417,7 @@ def serve(
 ) -> None:
     """Serve the reports on this machine and rebuild them as files change; open pages reload
     themselves. A broken edit shows on the problems page until it is fixed."""
-    from ledger.serve import Server, watch
+    from ledger.live.server import Server, watch
 
     site = _live_site(ctx, as_of, lang, within)
     try:
@@ -451,9 +451,9 @@ def watch(
     poll: bool,
 ) -> None:
     """Build the site into a folder, then rewrite the files that change as the ledger changes."""
-    from ledger.build import OutputError, check_output, replacing
-    from ledger.serve import watch as start_watching
-    from ledger.serve import write_changes
+    from ledger.live.server import watch as start_watching
+    from ledger.live.server import write_changes
+    from ledger.render.build import OutputError, check_output, replacing
 
     target = Path(out)
     try:
@@ -529,7 +529,7 @@ def demo(directory: Path, accounts: int, seed: int, until: dt.date | None) -> No
     """Write a synthetic ledger of N accounts into DIR (about 56 files each: a dossier with two
     years of revenue, ~50 visits, ~5 complaints), for trying kam at scale. DIR must not exist or
     be empty."""
-    from ledger.demo import write_demo
+    from ledger.workflow.demo import write_demo
 
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise click.UsageError(f"{directory} exists and is not empty; choose a new folder")
@@ -717,8 +717,8 @@ def diff(
 ) -> None:
     """What changed per account between two git revisions (default: HEAD and the working tree),
     with the tier and due-date changes it causes as of one date."""
-    from ledger.diff import diff_json, diff_ledgers, diff_markdown, diff_text
-    from ledger.gitrev import GitError, ledger_at
+    from ledger.derive.diff import diff_json, diff_ledgers, diff_markdown, diff_text
+    from ledger.workflow.gitrev import GitError, ledger_at
 
     root = _root(ctx)
     day = as_of or dt.date.today()

@@ -22,8 +22,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, format_percent
 
-from ledger.messages import Amount, Label, Message, Pct
-from ledger.schema import data_dir
+from ledger.derive.messages import Amount, Label, Message, Pct
+from ledger.load.schema import data_dir
 
 Month = tuple[int, int]
 

@@ -1,8 +1,9 @@
 """render: the static site as (path, bytes) pairs, a pure function of a checked ledger.
 
 One Jinja2 environment per language (``make_env``: autoescape, gettext, filters); one function
-per page kind that gathers its figures from ``ledger.report`` and ``ledger.charts``. Writing
-the files is ``ledger.build``'s job, so the same pages can be diffed, cached or served.
+per page kind that gathers its figures from ``ledger.derive.figures`` and
+``ledger.render.charts``. Writing the files is ``ledger.render.build``'s job, so the same pages
+can be diffed, cached or served.
 """
 
 from __future__ import annotations
@@ -23,19 +24,21 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from ledger import __version__, charts, report
-from ledger.check import Checked
-from ledger.diagnostics import format_json
-from ledger.export import due_csv, due_ics, due_json, tiers_csv
-from ledger.i18n import LABELS, Formatter, translations
+from ledger import __version__
+from ledger.check.diagnostics import format_json
+from ledger.derive import figures as report
+from ledger.derive.schedule import DueItem, due_items, next_birthday
+from ledger.derive.tiers import TierTable, compute_tiers, window_months
+from ledger.load.schema import data_dir
 from ledger.model import Account
-from ledger.schedule import DueItem, due_items, next_birthday
-from ledger.schema import data_dir
-from ledger.tiers import TierTable, compute_tiers, window_months
+from ledger.pipeline import Checked
+from ledger.render import charts
+from ledger.render.exports import due_csv, due_ics, due_json, tiers_csv
+from ledger.render.i18n import LABELS, Formatter, translations
 
 ASSETS = ("kam.css", "kam.js")
 PAGES = ("index", "accounts", "schedule", "complaints", "managers", "problems")
-MARKER = ".kam-site"  # marks a folder kam may replace (see ledger.build)
+MARKER = ".kam-site"  # marks a folder kam may replace (see ledger.render.build)
 
 _MD = MarkdownIt("commonmark", {"html": False, "linkify": False}).disable("image")
 _TAGS = {"p", "br", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "a", "hr"}
@@ -112,7 +115,7 @@ class Site:
     as_of: dt.date
     lang: str
     within: int = 30
-    #: recent commits per account id (``ledger.gitrev.account_history``); empty outside git
+    #: recent commits per account id (``ledger.workflow.gitrev.account_history``); empty outside git
     history: dict[str, list[Any]] = field(default_factory=dict, compare=False)
     env: jinja2.Environment = field(init=False, repr=False, compare=False)
 
@@ -201,7 +204,7 @@ def render_file(site: Site, path: str) -> bytes:
 
 
 def render_site(site: Site) -> Iterator[tuple[str, bytes]]:
-    """Every file of the site as (path, bytes), in ``site_paths`` order (``ledger.build``
+    """Every file of the site as (path, bytes), in ``site_paths`` order (``ledger.render.build``
     renders a large site in several processes, with the same bytes)."""
     for path in site_paths(site):
         yield path, render_file(site, path)

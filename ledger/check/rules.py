@@ -10,7 +10,7 @@ import datetime as dt
 import itertools
 from collections.abc import Callable, Iterable
 
-from ledger.diagnostics import Diagnostic, error, warning
+from ledger.check.diagnostics import Diagnostic, error, warning
 from ledger.memo import by_identity
 from ledger.model import Account, Ledger, RevenueItem, Settings
 

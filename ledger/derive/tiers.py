@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from ledger.derive.messages import N_, NO_MESSAGE, Amount, Label, Message, Pct
 from ledger.memo import by_identity
-from ledger.messages import N_, NO_MESSAGE, Amount, Label, Message, Pct
 from ledger.model import Account, Ledger, Month, TierSettings
 
 

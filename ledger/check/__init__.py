@@ -1,0 +1,1 @@
+"""Diagnostics and the rules a schema cannot say; positions of problems."""

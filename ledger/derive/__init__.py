@@ -1,0 +1,1 @@
+"""Figures as pure functions of the model and a date: tiers, schedule, report figures, diff."""

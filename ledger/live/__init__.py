@@ -1,0 +1,1 @@
+"""The ledger kept in memory while files change: live site, HTTP server, watcher."""

@@ -1,0 +1,1 @@
+"""Read the ledger: walk the layout, parse the YAML dialect, check schemas, cache."""

@@ -1,0 +1,1 @@
+"""Commands that write or read around the ledger: scaffolding, the demo, git history."""
