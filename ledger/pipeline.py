@@ -12,7 +12,8 @@ from ledger.check.diagnostics import Diagnostic, sort_diagnostics
 from ledger.check.locate import locate
 from ledger.check.rules import check_ledger
 from ledger.load.cache import NO_CACHE, Cache, settled
-from ledger.load.loader import fingerprint, load_ledger
+from ledger.load.loader import load_ledger
+from ledger.load.walk import fingerprint
 from ledger.model import Ledger
 
 

@@ -14,7 +14,7 @@ from click.testing import Result
 from conftest import AS_OF, SAMPLE
 
 from ledger.load import cache as cache_module
-from ledger.load import loader as load
+from ledger.load import read
 from ledger.load import workers as parallel
 from ledger.load.cache import Cache
 from ledger.pipeline import check, diagnose
@@ -156,7 +156,7 @@ def test_parallel_parsing_gives_the_serial_result(
     (root / "acct-00001/visits/2026-11-02-bad.yaml").write_text(BAD_VISIT)
     (root / "acct-00002/dossier.yaml").write_bytes(b"name: [unclosed\n")
     serial = check(root, AS_OF)
-    monkeypatch.setattr(load, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(read, "PARALLEL_MIN_FILES", 1)
     assert parallel.can_fork()
     forked = check(root, AS_OF, workers=2)
     assert forked == serial

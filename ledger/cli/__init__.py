@@ -26,8 +26,9 @@ from ledger.check.diagnostics import (
 from ledger.derive.messages import LANGS
 from ledger.derive.schedule import KINDS
 from ledger.load.cache import NO_CACHE, Cache
-from ledger.load.loader import RootError, find_root, load_ledger
+from ledger.load.loader import load_ledger
 from ledger.load.schema import load_schema
+from ledger.load.walk import RootError, find_root
 from ledger.pipeline import Checked, check, diagnose
 from ledger.workflow.scaffold import (
     DEFAULT_HOOK_REPO,

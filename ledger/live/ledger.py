@@ -24,20 +24,9 @@ from ledger.check.diagnostics import Diagnostic, sort_diagnostics
 from ledger.check.locate import locate
 from ledger.check.rules import check_account
 from ledger.load.cache import NO_CACHE, Cache
-from ledger.load.loader import (
-    Entry,
-    Read,
-    _Files,
-    _ignored,
-    build_one,
-    files_to_read,
-    read_documents,
-    read_through,
-    records_by_account,
-    walk,
-    walk_account,
-    walk_top,
-)
+from ledger.load.loader import build_one, files_to_read, records_by_account
+from ledger.load.read import Entry, Read, read_documents, read_through
+from ledger.load.walk import Files, ignored, walk, walk_account, walk_top
 from ledger.model import Account, Ledger, Settings, build_settings, default_settings
 from ledger.pipeline import Checked
 from ledger.render.site import MARKER, Site, render_file, site_paths
@@ -47,7 +36,7 @@ from ledger.render.site import MARKER, Site, render_file, site_paths
 class _Part:
     """One account folder: what the walk found in it, its model and its located problems."""
 
-    files: _Files
+    files: Files
     account: Account | None
     problems: list[Diagnostic]
     #: (settings, as_of) the located diagnostics were computed for, and the diagnostics
@@ -65,7 +54,7 @@ class LiveLedger:
         self.root = root
         self._docs: dict[str, Entry] = {}
         self._parts: dict[str, _Part] = {}
-        self._top = _Files()
+        self._top = Files()
         self._settings: Settings = default_settings()
         self._settings_problems: list[Diagnostic] = []
         self._load_all(cache, workers)
@@ -78,7 +67,7 @@ class LiveLedger:
         _, self._docs = read_documents(self.root, files, files_to_read(files), cache, workers)
         self.refresh(None)
 
-    def _read(self, files: _Files, wanted: list[tuple[str, str]]) -> dict[str, Read]:
+    def _read(self, files: Files, wanted: list[tuple[str, str]]) -> dict[str, Read]:
         """Files of one part of the walk, through the documents kept in memory."""
         results, entries, _ = read_through(self.root, files, wanted, self._docs)
         for rel, _kind in wanted:
@@ -89,7 +78,7 @@ class LiveLedger:
 
     def refresh(self, changed: Iterable[str] | None) -> None:
         """Take in changed files (paths relative to the root; None: everything)."""
-        top = _Files(started_ns=time.time_ns())
+        top = Files(started_ns=time.time_ns())
         folders = {entry.name: entry for entry in walk_top(self.root, top)}
         self._top = top
         wanted = [(top.settings, "ledger")] if top.settings else []
@@ -248,6 +237,6 @@ def relative_paths(root: Path, paths: Iterable[str]) -> set[str]:
         parts = Path(rel).parts
         if not parts or parts == (".",):
             out.add("")
-        elif not any(_ignored(p) for p in parts):
+        elif not any(ignored(p) for p in parts):
             out.add("/".join(parts))
     return out
