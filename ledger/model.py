@@ -7,13 +7,16 @@ Every builder receives a document that passed its schema, fills in the schema's 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
-from typing import Any
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from typing import Any, TypeVar
 
-from ledger.load.schema import with_defaults
+from ledger.load.schema import load_schema, with_defaults
 from ledger.memo import by_identity
 
 Month = tuple[int, int]  # (year, month)
+T = TypeVar("T")
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -142,6 +145,7 @@ class Birthday:
 class Anniversary:
     name: str
     date: dt.date
+    more: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -160,6 +164,7 @@ class Contact:
     education: str | None = None
     attitude: str | None = None
     notes: str | None = None
+    more: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -170,6 +175,7 @@ class RevenueItem:
     amount: float
     profit: float | None = None
     reason: str | None = None
+    more: dict[str, Any] = field(default_factory=dict)
 
     @property
     def months(self) -> tuple[Month, ...]:
@@ -190,6 +196,7 @@ class Credit:
     terms_days: int | None = None
     outstanding: float | None = None
     overdue: float | None = None
+    more: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -197,6 +204,7 @@ class TierOverride:
     tier: str
     reason: str
     until: dt.date | None = None
+    more: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -218,6 +226,7 @@ class Visit:
     next_visit: dt.date | None = None
     follows_up: str | None = None
     notes: str | None = None
+    more: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -239,6 +248,7 @@ class Complaint:
     resolution: str | None = None
     root_cause: str | None = None
     notes: str | None = None
+    more: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -269,6 +279,7 @@ class Account:
     revenue: tuple[RevenueItem, ...] = ()
     tags: tuple[str, ...] = ()
     notes: str | None = None
+    more: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
     visits: tuple[Visit, ...] = ()  # by date, then id
     complaints: tuple[Complaint, ...] = ()  # by opened, then id
@@ -290,81 +301,117 @@ def _birthday(text: str | None, calendar: str) -> Birthday | None:
     return Birthday(month=int(text[-5:-3]), day=int(text[-2:]), year=year, calendar=calendar)
 
 
+# --- building the model from the schemas ---------------------------------------------------
+#
+# Every property of a schema object reaches its model object: as the typed field of the same
+# name, converted by the schema's type (dates, lists), or else kept as written in ``more``.
+# A property added to a schema therefore reaches the model, ledger.json and the docs without a
+# change here; a typed field is added only when code needs to compute with it.
+
+Convert = Callable[[Any], Any]
+
+
+def _convert(sub: dict[str, Any]) -> Convert | None:
+    """How a value of this schema becomes a model value: dates as dates, lists as tuples."""
+    if sub.get("format") == "date":
+        return dt.date.fromisoformat
+    if sub.get("type") == "array":
+        item = _convert(sub.get("items", {})) if isinstance(sub.get("items"), dict) else None
+        return tuple if item is None else (lambda values: tuple(item(v) for v in values))
+    return None
+
+
+@functools.cache
+def _plan(cls: type, kind: str, path: tuple[str, ...]) -> dict[str, tuple[bool, Convert | None]]:
+    """For each property of the schema object at ``path``: whether ``cls`` has a typed field of
+    that name, and its conversion."""
+    sub: dict[str, Any] = load_schema(kind)
+    for step in path:
+        sub = sub["properties"][step]
+        sub = sub.get("items", sub) if sub.get("type") == "array" else sub
+    typed = {f.name for f in fields(cls)}
+    return {key: (key in typed, _convert(s)) for key, s in sub.get("properties", {}).items()}
+
+
+def from_schema(
+    cls: type[T],
+    kind: str,
+    data: dict[str, Any],
+    path: tuple[str, ...] = (),
+    built: dict[str, Any] | None = None,
+    **given: Any,
+) -> T:
+    """A ``cls`` from a valid (defaults filled) schema object of ``kind`` at ``path``.
+
+    ``built`` holds properties the caller converted itself (nested objects), by name;
+    ``given`` the fields that do not come from the document (id, file, records)."""
+    built = built or {}
+    values: dict[str, Any] = {}
+    more: dict[str, Any] = {}
+    for key, (typed, convert) in _plan(cls, kind, path).items():
+        if key in built:
+            if typed:
+                values[key] = built[key]
+            continue
+        if key not in data:
+            continue
+        value = data[key]
+        if convert is not None and value is not None:
+            value = convert(value)
+        if typed:
+            values[key] = value
+        else:
+            more[key] = value
+    if not path:
+        given["extra"] = _extra(data)
+    return cls(**given, **values, more=more)
+
+
 def build_contact(c: dict[str, Any]) -> Contact:
-    return Contact(
-        id=c["id"],
-        name=c["name"],
-        role=c.get("role"),
-        decision_role=c.get("decision_role"),
-        phone=c.get("phone"),
-        email=c.get("email"),
-        birthday=_birthday(c.get("birthday"), c["birthday_calendar"]),
-        anniversaries=tuple(
-            Anniversary(a["name"], dt.date.fromisoformat(a["date"]))
+    built = {
+        "birthday": _birthday(c.get("birthday"), c["birthday_calendar"]),
+        "birthday_calendar": None,  # part of ``birthday``
+        "anniversaries": tuple(
+            from_schema(Anniversary, "dossier", a, ("contacts", "anniversaries"))
             for a in c.get("anniversaries", ())
         ),
-        personality=c.get("personality"),
-        interests=c.get("interests"),
-        family=c.get("family"),
-        education=c.get("education"),
-        attitude=c.get("attitude"),
-        notes=c.get("notes"),
-    )
+    }
+    return from_schema(Contact, "dossier", c, ("contacts",), built)
 
 
 def build_account(
     account_id: str,
     file: str,
     d: dict[str, Any],
-    visits: tuple[Visit, ...] = (),
-    complaints: tuple[Complaint, ...] = (),
+    records: dict[str, tuple[Any, ...]] | None = None,
     complaint_ids: frozenset[str] = frozenset(),
 ) -> Account:
-    """An Account from a valid dossier document, with its visits and complaints."""
+    """An Account from a valid dossier document, with its records by kind attribute
+    (``visits``, ``complaints``: each already sorted) and the ids of its complaint files."""
     revenue = _revenue(d)
     d = with_defaults("dossier", d)
-    credit = d.get("credit", {})
-    override = d.get("tier_override")
     scale = d.get("scale", {})
-    return Account(
+    override = d.get("tier_override")
+    built = {
+        "scale": scale,
+        "credit": from_schema(Credit, "dossier", d.get("credit", {}), ("credit",)),
+        "tier_override": None
+        if not override  # the defaults fill in an empty mapping
+        else from_schema(TierOverride, "dossier", override, ("tier_override",)),
+        "competitors": tuple((c["name"], c.get("notes")) for c in d.get("competitors", ())),
+        "contacts": tuple(build_contact(c) for c in d.get("contacts", ())),
+        "revenue": revenue,
+    }
+    return from_schema(
+        Account,
+        "dossier",
+        d,
+        built=built,
         id=account_id,
         file=file,
-        name=d["name"],
-        manager=d["manager"],
-        status=d["status"],
-        short_name=d.get("short_name"),
-        industry=d.get("industry"),
         employees=scale.get("employees"),
-        scale=scale,
-        region=d.get("region"),
-        address=d.get("address"),
-        lost_on=_date(d.get("lost_on")),
-        lost_reason=d.get("lost_reason"),
-        since=_date(d.get("since")),
-        stage=d.get("stage"),
-        reviewed_on=_date(d.get("reviewed_on")),
-        credit=Credit(
-            limit=credit.get("limit"),
-            terms_days=credit.get("terms_days"),
-            outstanding=credit.get("outstanding"),
-            overdue=credit.get("overdue"),
-        ),
-        tier_override=TierOverride(
-            override["tier"], override["reason"], _date(override.get("until"))
-        )
-        if override
-        else None,
-        channels=tuple(d.get("channels", ())),
-        purchase_price=d.get("purchase_price"),
-        competitors=tuple((c["name"], c.get("notes")) for c in d.get("competitors", ())),
-        contacts=tuple(build_contact(c) for c in d.get("contacts", ())),
-        revenue=revenue,
-        tags=tuple(d.get("tags", ())),
-        notes=d.get("notes"),
-        extra=_extra(d),
-        visits=tuple(sorted(visits, key=lambda v: (v.date, v.id))),
-        complaints=tuple(sorted(complaints, key=lambda c: (c.opened, c.id))),
         complaint_ids=complaint_ids,
+        **(records or {}),
     )
 
 
@@ -373,56 +420,14 @@ def _revenue(d: dict[str, Any]) -> tuple[RevenueItem, ...]:
     """The revenue of a dossier document; the same tuple for the same document, so that figures
     remembered per revenue (the tier table) survive an edit of the account's visits."""
     return tuple(
-        RevenueItem(str(r["period"]), r["amount"], r.get("profit"), r.get("reason"))
+        from_schema(RevenueItem, "dossier", r, ("revenue",), {"period": str(r["period"])})
         for r in d.get("revenue", ())
     )
 
 
-def build_visit(visit_id: str, file: str, d: dict[str, Any]) -> Visit:
-    d = with_defaults("visit", d)
-    return Visit(
-        id=visit_id,
-        file=file,
-        date=dt.date.fromisoformat(d["date"]),
-        mode=d["mode"],
-        status=d["status"],
-        kind=d["kind"],
-        by=d.get("by"),
-        received_by=tuple(d.get("received_by", ())),
-        place=d.get("place"),
-        purpose=d.get("purpose"),
-        summary=d.get("summary"),
-        progress=d.get("progress"),
-        satisfaction=d.get("satisfaction"),
-        suggestions=d.get("suggestions"),
-        next_visit=_date(d.get("next_visit")),
-        follows_up=d.get("follows_up"),
-        notes=d.get("notes"),
-        extra=_extra(d),
-    )
-
-
-def build_complaint(complaint_id: str, file: str, d: dict[str, Any]) -> Complaint:
-    d = with_defaults("complaint", d)
-    return Complaint(
-        id=complaint_id,
-        file=file,
-        opened=dt.date.fromisoformat(d["opened"]),
-        summary=d["summary"],
-        category=d["category"],
-        severity=d["severity"],
-        status=d["status"],
-        channel=d.get("channel"),
-        raised_by=d.get("raised_by"),
-        customer_position=d.get("customer_position"),
-        owner=d.get("owner"),
-        acknowledged=_date(d.get("acknowledged")),
-        resolved=_date(d.get("resolved")),
-        resolution=d.get("resolution"),
-        root_cause=d.get("root_cause"),
-        notes=d.get("notes"),
-        extra=_extra(d),
-    )
+def build_record(cls: type[T], kind: str, record_id: str, file: str, d: dict[str, Any]) -> T:
+    """A visit, complaint or any other dated record from a valid document of its kind."""
+    return from_schema(cls, kind, with_defaults(kind, d), id=record_id, file=file)
 
 
 def default_settings() -> Settings:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from ledger.derive.schedule import due_items
 from ledger.derive.tiers import compute_tiers
-from ledger.model import Ledger, build_account, build_visit, default_settings
+from ledger.model import Ledger, Visit, build_account, build_record, default_settings
 from ledger.render.exports import due_csv, due_ics, due_json
 
 ORDER = {"A": 0, "B": 1, "C": 2}
@@ -44,7 +44,9 @@ def ledgers(draw):
                 doc["next_visit"] = (
                     v_day + dt.timedelta(days=draw(st.integers(1, 200)))
                 ).isoformat()
-            visits.append(build_visit(v_day.isoformat(), f"a{k}/visits/{v_day}.yaml", doc))
+            visits.append(
+                build_record(Visit, "visit", v_day.isoformat(), f"a{k}/visits/{v_day}.yaml", doc)
+            )
         status = draw(st.sampled_from(["active", "active", "active", "dormant", "prospect"]))
         dossier = {
             "name": f"公司{k}",
@@ -63,7 +65,12 @@ def ledgers(draw):
             ],
         }
         accounts.append(
-            build_account(f"a{k:02d}", f"a{k:02d}/dossier.yaml", dossier, tuple(visits))
+            build_account(
+                f"a{k:02d}",
+                f"a{k:02d}/dossier.yaml",
+                dossier,
+                {"visits": tuple(sorted(visits, key=lambda v: (v.date, v.id)))},
+            )
         )
     return Ledger(root=".", settings=default_settings(), accounts=tuple(accounts), files=0)
 

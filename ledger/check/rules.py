@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable, Iterable
 
 from ledger.check.diagnostics import Diagnostic, error, warning
+from ledger.kinds import Rule, record_kinds
 from ledger.memo import by_identity
 from ledger.model import Account, Ledger, RevenueItem, Settings
-
-Rule = Callable[[Account, Settings, dt.date], Iterable[Diagnostic]]
 
 
 def check_dossier_stale(account: Account, settings: Settings, as_of: dt.date):
@@ -220,15 +218,8 @@ def check_complaints(account: Account, settings: Settings, as_of: dt.date):
 
 
 def rules() -> tuple[Rule, ...]:
-    """Every account rule, built fresh on each call (no module-level registry to grow)."""
-    return (
-        check_dossier_stale,
-        check_revenue_overlap,
-        check_revenue_swing,
-        check_contacts,
-        check_visits,
-        check_complaints,
-    )
+    """Every account rule: those of each record kind (``ledger.kinds``), the dossier's first."""
+    return tuple(rule for kind in record_kinds() for rule in kind.rules)
 
 
 def check_ledger(ledger: Ledger, as_of: dt.date) -> list[Diagnostic]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ledger.derive.schedule import DueItem, due_items
 from ledger.derive.tiers import TierRow, compute_tiers
+from ledger.kinds import record_kinds
 from ledger.model import Account, Ledger
 
 #: dossier fields compared one by one (dotted: inside an object)
@@ -188,8 +189,9 @@ def diff_ledgers(a: Ledger, b: Ledger, as_of: dt.date, before: str, after: str) 
         elif y is None:
             changes.append(Change("account_removed", account_id, x.name, None))
         else:
-            for produce in (dossier_changes, revenue_changes, visit_changes, complaint_changes):
-                changes.extend(produce(x, y))
+            for kind in record_kinds():
+                for produce in kind.changes:
+                    changes.extend(produce(x, y))
         if not changes:
             continue  # tiers and due dates of an untouched account move only with the others
         changes.extend(tier_change(rows_a.get(account_id), rows_b.get(account_id)))

@@ -14,9 +14,12 @@ from dataclasses import dataclass
 
 from ledger.derive.messages import N_, NO_MESSAGE, Label, Message
 from ledger.derive.tiers import TierTable
+from ledger.kinds import record_kinds
 from ledger.memo import by_identity
 from ledger.model import Account, Birthday, Contact, Holiday, Ledger, Settings
 
+#: every due kind, in the order items of one account on one day are listed (FORMAT §8); the
+#: due sources of ``ledger.kinds`` produce them
 KINDS = ("revisit", "planned", "complaint_overdue", "complaint_follow_up", "birthday", "holiday")
 
 
@@ -168,13 +171,18 @@ def _contact_label(contact: Contact) -> str:
     return f"{contact.name} ({contact.role})" if contact.role else contact.name
 
 
-def account_items(
+def revisit_items(
     account: Account, tier: str | None, settings: Settings, as_of: dt.date, holidays: list[Holiday]
 ) -> Iterator[tuple[str, dt.date, Message, str, bool]]:
-    """(kind, due, detail, ref, yearly) of every item of one account."""
-    revisit = settings.revisit
-    due, detail, ref = _revisit(account, revisit.interval(tier), as_of)
+    """The next revisit of the account (FORMAT §8)."""
+    due, detail, ref = _revisit(account, settings.revisit.interval(tier), as_of)
     yield "revisit", due, detail, ref, False
+
+
+def planned_items(
+    account: Account, tier: str | None, settings: Settings, as_of: dt.date, holidays: list[Holiday]
+) -> Iterator[tuple[str, dt.date, Message, str, bool]]:
+    """Every planned visit."""
     for v in account.visits:
         if v.status == "planned":
             purpose = (
@@ -183,7 +191,13 @@ def account_items(
                 else Message.of("%(purpose)s", purpose=v.purpose)  # the user's words: untranslated
             )
             yield "planned", v.date, purpose, v.id, False
-    followed = {}
+
+
+def complaint_items(
+    account: Account, tier: str | None, settings: Settings, as_of: dt.date, holidays: list[Holiday]
+) -> Iterator[tuple[str, dt.date, Message, str, bool]]:
+    """Open complaints by their deadline; resolved ones until a done visit follows them up."""
+    followed: dict[str, list[dt.date]] = {}
     for v in account.visits:
         if v.status == "done" and v.follows_up:
             followed.setdefault(v.follows_up, []).append(v.date)
@@ -199,37 +213,55 @@ def account_items(
             )
             yield "complaint_overdue", due, detail, c.id, False
         elif c.resolved is not None and not any(d >= c.resolved for d in followed.get(c.id, ())):
-            due = c.resolved + dt.timedelta(days=revisit.after_complaint_days)
+            due = c.resolved + dt.timedelta(days=settings.revisit.after_complaint_days)
             detail = Message.of(
                 N_("resolved %(resolved)s: %(summary)s"), resolved=c.resolved, summary=c.summary
             )
             yield "complaint_follow_up", due, detail, c.id, False
-    if revisit.birthdays:
-        for contact in account.contacts:
-            b = contact.birthday
-            if b is None:
-                continue
-            who = _contact_label(contact)
-            if b.calendar == "lunar":
-                detail = Message.of(
-                    N_("birthday of %(who)s (lunar %(lunar)s)"),
-                    who=who,
-                    lunar=f"{b.month:02d}-{b.day:02d}",
-                )
-            else:
-                detail = Message.of(N_("birthday of %(who)s"), who=who)
-            yearly = b.calendar == "gregorian" and (b.month, b.day) != (2, 29)
-            yield "birthday", next_birthday(b, as_of), detail, contact.id, yearly
-    tiers = revisit.holiday_tiers
+
+
+def birthday_items(
+    account: Account, tier: str | None, settings: Settings, as_of: dt.date, holidays: list[Holiday]
+) -> Iterator[tuple[str, dt.date, Message, str, bool]]:
+    """The next birthday of every contact, when the ledger greets birthdays."""
+    if not settings.revisit.birthdays:
+        return
+    for contact in account.contacts:
+        b = contact.birthday
+        if b is None:
+            continue
+        who = _contact_label(contact)
+        if b.calendar == "lunar":
+            detail = Message.of(
+                N_("birthday of %(who)s (lunar %(lunar)s)"),
+                who=who,
+                lunar=f"{b.month:02d}-{b.day:02d}",
+            )
+        else:
+            detail = Message.of(N_("birthday of %(who)s"), who=who)
+        yearly = b.calendar == "gregorian" and (b.month, b.day) != (2, 29)
+        yield "birthday", next_birthday(b, as_of), detail, contact.id, yearly
+
+
+def holiday_items(
+    account: Account, tier: str | None, settings: Settings, as_of: dt.date, holidays: list[Holiday]
+) -> Iterator[tuple[str, dt.date, Message, str, bool]]:
+    """A greeting for each holiday, for the tiers the ledger greets."""
+    tiers = settings.revisit.holiday_tiers
     if tiers is None or tier in tiers:
         for h in holidays:
-            yield (
-                "holiday",
-                h.date,
-                Message.of("%(name)s", name=h.name),
-                f"{h.date}-{h.name}",
-                False,
-            )
+            name = Message.of("%(name)s", name=h.name)
+            yield "holiday", h.date, name, f"{h.date}-{h.name}", False
+
+
+def account_items(
+    account: Account, tier: str | None, settings: Settings, as_of: dt.date, holidays: list[Holiday]
+) -> Iterator[tuple[str, dt.date, Message, str, bool]]:
+    """(kind, due, detail, ref, yearly) of every item of one account: the due sources of every
+    record kind (``ledger.kinds``)."""
+    for kind in record_kinds():
+        for source in kind.due:
+            yield from source(account, tier, settings, as_of, holidays)
 
 
 @by_identity()

@@ -5,20 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from ledger.check.diagnostics import Diagnostic
+from ledger.kinds import dated_kinds
 from ledger.load.cache import NO_CACHE, Cache
 from ledger.load.read import Read, read_documents
 from ledger.load.walk import Files, walk
 from ledger.model import (
     Account,
-    Complaint,
     Ledger,
-    Visit,
     build_account,
-    build_complaint,
+    build_record,
     build_settings,
-    build_visit,
     default_settings,
 )
 
@@ -75,25 +74,26 @@ def build_one(
     """One account from its files as read: the model (None when its dossier is unusable) and
     the problems of those files."""
     problems: list[Diagnostic] = []
-    visits: list[Visit] = []
-    complaints: list[Complaint] = []
+    kinds = {k.name: k for k in dated_kinds()}
+    built: dict[str, list[Any]] = {name: [] for name in kinds}
     for kind, stem, rel in records:
         doc, found = read[rel]
         problems += found
-        if doc is None:
-            continue
-        if kind == "visit":
-            visits.append(build_visit(stem, rel, doc))
-        else:
-            complaints.append(build_complaint(stem, rel, doc))
+        if doc is not None:
+            built[kind].append(build_record(kinds[kind].model, kind, stem, rel, doc))
     if dossier is None:
         return None, problems
     doc, found = read[dossier]
     problems += found
     if doc is None:
         return None, problems
+    by_attr = {
+        k.attr: tuple(sorted(built[name], key=k.sort_key))
+        for name, k in kinds.items()
+        if k.attr is not None
+    }
     ids = frozenset(stem for kind, stem, _ in records if kind == "complaint")
-    return build_account(account, dossier, doc, tuple(visits), tuple(complaints), ids), problems
+    return build_account(account, dossier, doc, by_attr, ids), problems
 
 
 def _records(files: Files) -> Iterable[tuple[str, str, str, str]]:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.check.diagnostics import Diagnostic, error
+from ledger.kinds import kind_named
 from ledger.load import schema, yamlfile
 from ledger.load import workers as parallel
 from ledger.load.cache import Cache, Stamp, settled
@@ -42,20 +43,13 @@ def read_document(root: Path, rel: str, kind: str) -> tuple[dict[str, Any] | Non
                 rel,
                 "empty-file",
                 f"the {kind} file is empty",
-                hint=_EMPTY_HINTS[kind],
+                hint=kind_named(kind).empty_hint,
             )
         ]
     problems += schema.validate(kind, value, rel)
     if any(p.severity == "error" and p.code != "duplicate-key" for p in problems):
         return None, problems
     return value, problems  # type: ignore[return-value]
-
-
-_EMPTY_HINTS = {
-    "dossier": "a dossier needs at least 'name:' and 'manager:'",
-    "visit": "a visit needs at least 'date:', 'mode:' and, when done, 'summary:'",
-    "complaint": "a complaint needs 'opened:', 'summary:', 'category:', 'severity:' and 'status:'",
-}
 
 
 Read = tuple[dict[str, Any] | None, list[Diagnostic]]

@@ -19,7 +19,6 @@ from typing import Any
 
 from ledger.check.diagnostics import Diagnostic, error
 
-KINDS = ("ledger", "dossier", "visit", "complaint")
 _PACKAGE = Path(__file__).resolve().parent.parent
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")

@@ -13,22 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ledger.check.diagnostics import Diagnostic, error, warning
+from ledger.kinds import kind_named, record_folders
 from ledger.load import schema
 from ledger.load.cache import Stamp, stamp
 
 YAML_SUFFIXES = (".yaml", ".yml")
-
-
 SETTINGS_NAMES = ("ledger.yaml", "ledger.yml")
-
-
-DOSSIER_NAMES = ("dossier.yaml", "dossier.yml")
-
-
-#: sub-folder of an account -> kind of its files
-RECORD_FOLDERS = {"visits": "visit", "complaints": "complaint"}
-
-
 _RECORD_STEM = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:-(.*))?\Z", re.DOTALL)
 
 
@@ -64,10 +54,11 @@ def is_ledger_root(root: Path) -> bool:
         entries = list(os.scandir(root))
     except OSError:
         return False
+    dossier_names = kind_named("dossier").file_names
     return any(
         e.is_dir(follow_symlinks=False)
         and not e.name.startswith((".", "_"))
-        and any((Path(e.path) / n).is_file() for n in DOSSIER_NAMES)
+        and any((Path(e.path) / n).is_file() for n in dossier_names)
         for e in entries
     )
 
@@ -266,18 +257,19 @@ def _walk_account(root: Path, folder: os.DirEntry[str], found: Files) -> None:
             )
         )
     found.dossiers[account] = None
+    dossier_names, folders = kind_named("dossier").file_names, record_folders()
     for entry in _entries(Path(folder.path)):
         if ignored(entry.name):
             continue
         rel = f"{account}/{entry.name}"
         kind = _kind_of_entry(entry, root, rel, found)
-        if kind == "file" and entry.name in DOSSIER_NAMES:
+        if kind == "file" and entry.name in dossier_names:
             if found.dossiers[account] is not None:
                 problems.append(_twin(rel, found.dossiers[account]))
             else:
                 found.dossiers[account] = rel
-        elif kind == "dir" and entry.name in RECORD_FOLDERS:
-            _walk_records(root, Path(entry.path), rel, RECORD_FOLDERS[entry.name], found)
+        elif kind == "dir" and entry.name in folders:
+            _walk_records(root, Path(entry.path), rel, folders[entry.name], found)
         elif kind is not None:
             problems.append(_unexpected(rel, kind))
     if found.dossiers[account] is None:

@@ -12,7 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ledger.load.schema import KINDS, load_schema
+from ledger.kinds import schema_kinds
+from ledger.load.schema import load_schema
 
 
 def _type(schema: dict[str, Any]) -> str:
@@ -55,7 +56,7 @@ def field_table(kind: str) -> str:
 
 def update(text: str) -> str:
     """``text`` with every marked field table replaced by a fresh one."""
-    for kind in KINDS:
+    for kind in schema_kinds():
         pattern = re.compile(
             rf"(<!-- fields:{kind} -->\n)(?:.*?\n)?(<!-- /fields:{kind} -->)", re.DOTALL
         )

@@ -256,13 +256,17 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Fraction):
         return float(value)
     if is_dataclass(value):
-        return {name: _plain(getattr(value, name)) for name in _field_names(type(value))}
+        plain = {name: _plain(getattr(value, name)) for name in _field_names(type(value))}
+        more = getattr(value, "more", None)
+        if more:  # schema properties without a typed field: keys of their own, as written
+            plain.update(_plain(more))
+        return plain
     raise TypeError(f"not JSON: {type(value).__name__}")
 
 
 @functools.cache
 def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(cls))
+    return tuple(f.name for f in fields(cls) if f.name != "more")
 
 
 # --- page figures ----------------------------------------------------------------------------

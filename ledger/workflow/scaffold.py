@@ -22,8 +22,9 @@ from ledger import __version__
 if TYPE_CHECKING:
     import jinja2
 from ledger.derive.tiers import compute_tiers
+from ledger.kinds import kind_named, schema_kinds
 from ledger.load.loader import load_ledger
-from ledger.load.schema import KINDS, data_dir, is_name
+from ledger.load.schema import data_dir, is_name
 from ledger.load.yamlfile import parse
 from ledger.model import Account, Ledger
 
@@ -104,7 +105,7 @@ def init_repository(
     files = {
         target / dest: env.get_template(src).render(context) for src, dest in INIT_FILES.items()
     }
-    for kind in KINDS:
+    for kind in schema_kinds():
         schema = data_dir("schema") / f"{kind}.schema.json"
         files[target / "schema" / schema.name] = schema.read_text(encoding="utf-8")
     account = new_account_text(
@@ -211,7 +212,9 @@ class Record:
     path: Path
 
 
-def _record_path(root: Path, account_id: str, folder: str, day: dt.date, slug: str | None) -> Path:
+def _record_path(
+    root: Path, account_id: str, folder: str | None, day: dt.date, slug: str | None
+) -> Path:
     check_name(account_id, "account id")
     if slug is not None:
         check_name(slug, "slug")
@@ -220,7 +223,7 @@ def _record_path(root: Path, account_id: str, folder: str, day: dt.date, slug: s
             f"no account '{account_id}' in {root} (create it with 'kam new account {account_id}')"
         )
     name = f"{day.isoformat()}-{slug}.yaml" if slug else f"{day.isoformat()}.yaml"
-    path = root / account_id / folder / name
+    path = root / account_id / str(folder) / name
     if path.exists():
         raise ScaffoldError(f"{path} exists already (kam never overwrites); give this one a --slug")
     return path
@@ -236,7 +239,7 @@ def new_visit(
     today: dt.date,
 ) -> Path:
     """A visit file, pre-filled: the manager as ``by`` and the next revisit date by tier."""
-    path = _record_path(root, account_id, "visits", day, slug)
+    path = _record_path(root, account_id, kind_named("visit").folder, day, slug)
     account = _account(ledger, account_id)
     status = fields.get("status") or ("planned" if day > today else "done")
     next_visit, reason = fields.get("next_visit"), "given"
@@ -274,7 +277,7 @@ def new_complaint(
     fields: dict[str, Any],
 ) -> Path:
     """A complaint file, open, with its resolution deadline in a comment."""
-    path = _record_path(root, account_id, "complaints", day, slug)
+    path = _record_path(root, account_id, kind_named("complaint").folder, day, slug)
     account = _account(ledger, account_id)
     severity = fields.get("severity") or "medium"
     allowed = ledger.settings.resolve_within_days[severity]
