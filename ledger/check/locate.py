@@ -11,22 +11,23 @@ from ledger.load import yamlfile
 
 def locate(root: Path, diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     """Every diagnostic with a line, a column and the offending source line."""
-    sources: dict[str, bytes | None] = {}
+    files: dict[str, yamlfile.Positions | None] = {}  # one position map per file
     out = []
     for d in diagnostics:
         if d.path is None and d.source:
             out.append(d)
             continue
-        if d.file not in sources:
-            sources[d.file] = _read(root / d.file)
-        data = sources[d.file]
-        if data is None:
+        if d.file not in files:
+            data = _read(root / d.file)
+            files[d.file] = None if data is None else yamlfile.Positions(data)
+        positions = files[d.file]
+        if positions is None:
             out.append(d)
             continue
         line, column = (d.line, d.column)
         if d.path is not None:
-            line, column = yamlfile.locate_path(data, d.path, d.at_key)
-        out.append(with_position(d, line, column, yamlfile.source_line(data, line)))
+            line, column = positions.locate(d.path, d.at_key)
+        out.append(with_position(d, line, column, positions.source_line(line)))
     return out
 
 

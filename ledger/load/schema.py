@@ -21,6 +21,8 @@ from ledger.check.diagnostics import Diagnostic, error
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 
+#: at most this many schema problems of one file are described; the rest are counted
+MAX_PER_FILE = 100
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _NAME = re.compile(r"[^\W_][\w-]{0,63}\Z")
 
@@ -90,9 +92,27 @@ def validate(kind: str, data: object, file: str) -> list[Diagnostic]:
         pass
     schema = load_schema(kind)
     found: dict[tuple, Diagnostic] = {}
+    skipped: list[Diagnostic] = []  # the first one beyond the cap, and how many there were
+    skipped_count = 0
     for err in _full_validator(kind).iter_errors(data):
-        for d in _diagnostics(err, schema, file):
+        room = MAX_PER_FILE - len(found)
+        shown, rest = _diagnostics(err, schema, file, room)
+        for d in shown:
             found.setdefault((d.path, d.at_key, d.code, d.message), d)
+        if rest:
+            skipped = skipped or rest[:1]
+            skipped_count += len(rest)
+    if skipped_count:
+        first = skipped[0]
+        found[()] = error(
+            file,
+            "schema",
+            f"… and {skipped_count:,} more problem{'s' if skipped_count != 1 else ''} in this "
+            f"file from here on (only the first {MAX_PER_FILE} are shown)",
+            hint="fix the ones above and run kam validate again",
+            path=first.path,
+            at_key=first.at_key,
+        )
     return list(found.values())
 
 
@@ -193,7 +213,18 @@ def _condition(schema: dict[str, Any], schema_path: list[str | int]) -> str:
     return " and ".join(parts)
 
 
-def _diagnostics(err: Any, schema: dict[str, Any], file: str) -> list[Diagnostic]:
+def _diagnostics(
+    err: Any, schema: dict[str, Any], file: str, room: int
+) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """The diagnostics of one schema error: at most ``room`` of them worked out in full; the
+    rest, without hints, only to be counted (a file with 60,000 unknown keys is reported in a
+    moment, not after 60,000 spelling suggestions)."""
+    room = max(room, 0)
+    out = _described(err, schema, file, room)
+    return out[:room], out[room:]
+
+
+def _described(err: Any, schema: dict[str, Any], file: str, room: int) -> list[Diagnostic]:
     path = tuple(err.absolute_path)
     where = _dotted(path)
     kind = err.validator
@@ -210,6 +241,9 @@ def _diagnostics(err: Any, schema: dict[str, Any], file: str) -> list[Diagnostic
         out = []
         for key in value:
             if key in known or any(re.search(p, key) for p in patterns):
+                continue
+            if len(out) >= room:  # beyond the cap: counted, not described
+                out.append(make("", at=(*path, key), at_key=True))
                 continue
             hint = _suggest(key, known)
             hint += "known keys: " + ", ".join(known) if known else ""

@@ -6,7 +6,7 @@ strings, only YAML 1.2 core booleans are booleans, and anything that could const
 expand data (tags, anchors, aliases, merge keys) is refused before it is constructed.
 
 Positions are not kept on the happy path. A file that has a problem is composed again by
-:func:`locate_path` to turn a document path into a line and column.
+:class:`Positions` to turn document paths into lines and columns.
 """
 
 from __future__ import annotations
@@ -47,7 +47,10 @@ def _line_col(data: bytes, offset: int) -> tuple[int, int]:
 
 def source_line(data: bytes, line: int) -> str:
     """The text of a 1-based line, for showing under a diagnostic."""
-    lines = split_lines(data)
+    return _shown_line(split_lines(data), line)
+
+
+def _shown_line(lines: list[bytes], line: int) -> str:
     if not 1 <= line <= len(lines):
         return ""
     text = lines[line - 1].decode("utf-8", "replace")
@@ -141,6 +144,61 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, file: str, data: bytes) -> Diagno
     return _at(file, "yaml-syntax", f"{problem}{context}", hint, data, line, col)
 
 
+class Positions:
+    """Lines and columns in one file: the file is composed and split into lines once, and each
+    mapping indexed on first use, so locating N problems costs one parse, not N."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._lines: list[bytes] | None = None
+        self._root: Node | None = None
+        self._composed = False
+        self._index: dict[int, dict[str | int, tuple[Node, Node]]] = {}
+
+    def _tree(self) -> Node | None:
+        if not self._composed:
+            self._composed = True
+            try:
+                composer = Composer(self._data)
+                try:
+                    self._root = composer.get_single_node()
+                finally:
+                    composer.dispose()
+            except (yaml.YAMLError, RecursionError):
+                self._root = None
+        return self._root
+
+    def _children(self, node: Node) -> dict[str | int, tuple[Node, Node]]:
+        index = self._index.get(id(node))
+        if index is None:
+            index = {}
+            for name, key_node, value_node in _children(node):
+                index.setdefault(name, (key_node, value_node))  # the first of duplicate keys
+            self._index[id(node)] = index
+        return index
+
+    def locate(self, path: DocPath, at_key: bool = False) -> tuple[int, int]:
+        """1-based line and column of the node at ``path`` (or of its key), as deep as it
+        exists."""
+        node = self._tree()
+        if node is None:
+            return 1, 1
+        mark = node.start_mark
+        for step in path:
+            found = self._children(node).get(step)
+            if found is None:
+                break
+            key_node, node = found
+            mark = key_node.start_mark if at_key and step == path[-1] else node.start_mark
+        return mark.line + 1, mark.column + 1
+
+    def source_line(self, line: int) -> str:
+        """The text of a 1-based line, for showing under a diagnostic."""
+        if self._lines is None:
+            self._lines = split_lines(self._data)
+        return _shown_line(self._lines, line)
+
+
 def _children(node: Node) -> Iterator[tuple[str | int, Node, Node]]:
     if isinstance(node, MappingNode):
         for key_node, value_node in node.value:
@@ -148,27 +206,3 @@ def _children(node: Node) -> Iterator[tuple[str | int, Node, Node]]:
     elif isinstance(node, SequenceNode):
         for index, item in enumerate(node.value):
             yield index, item, item
-
-
-def locate_path(data: bytes, path: DocPath, at_key: bool = False) -> tuple[int, int]:
-    """1-based line and column of the node at ``path`` (or of its key), as deep as it exists."""
-    try:
-        composer = Composer(data)
-        try:
-            node = composer.get_single_node()
-        finally:
-            composer.dispose()
-    except (yaml.YAMLError, RecursionError):
-        return 1, 1
-    if node is None:
-        return 1, 1
-    mark = node.start_mark
-    for step in path:
-        for name, key_node, value_node in _children(node):
-            if name == step:
-                mark = key_node.start_mark if at_key and step == path[-1] else value_node.start_mark
-                node = value_node
-                break
-        else:
-            break
-    return mark.line + 1, mark.column + 1
