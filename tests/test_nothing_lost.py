@@ -37,6 +37,7 @@ def kam(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_commands_never_write_into_the_ledger(tmp_path: Path) -> None:
     root = tmp_path / "ledger"
     shutil.copytree(SAMPLE, root)
