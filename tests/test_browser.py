@@ -35,6 +35,7 @@ PAGES = (
     account_href("baolian-logistics"),
 )
 REQUIRED = os.environ.get("KAM_REQUIRE_BROWSER") == "1"
+pytestmark = pytest.mark.slow  # Java and Chromium start-ups: out of the fast lane
 
 
 def need(ok: bool, reason: str) -> None:

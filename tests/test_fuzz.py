@@ -57,6 +57,7 @@ def fuzz_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.mark.slow
 @FUZZ
 @given(text=st.lists(st.sampled_from(YAML_BITS) | st.text(max_size=3), max_size=60).map("".join))
 def test_random_documents(fuzz_root: Path, text: str) -> None:
@@ -89,6 +90,7 @@ def mutated(draw: st.DrawFn) -> tuple[str, bytes]:
     return rel, bytes(data)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(case=mutated())
 def test_mutations_of_the_sample(tmp_path_factory: pytest.TempPathFactory, case) -> None:

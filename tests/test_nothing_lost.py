@@ -1,11 +1,10 @@
-"""Nothing the user wrote is touched, and no site is left half-written: builds killed at random
-moments and builds run at the same time, with real processes."""
+"""Nothing the user wrote is touched, and no site is left half-written: builds killed while
+they write the site and builds run at the same time, with real processes."""
 
 from __future__ import annotations
 
 import hashlib
 import os
-import random
 import shutil
 import signal
 import subprocess
@@ -37,6 +36,7 @@ def kam(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_commands_never_write_into_the_ledger(tmp_path: Path) -> None:
     root = tmp_path / "ledger"
     shutil.copytree(SAMPLE, root)
@@ -100,22 +100,30 @@ def build(root: Path, site: Path, day: str) -> subprocess.Popen[str]:
     )  # fmt: skip
 
 
+def files_in(folder: Path) -> int:
+    """How many files are under folder now (0 once it is gone); safe while a build renames it."""
+    return sum(len(names) for _, _, names in os.walk(folder))
+
+
 @pytest.mark.slow
-def test_a_build_killed_at_any_moment_leaves_a_whole_site(big_ledger: Path, tmp_path: Path):
+def test_a_build_killed_mid_build_leaves_the_previous_site_whole(big_ledger: Path, tmp_path: Path):
     site = tmp_path / "site"
-    assert build(big_ledger, site, DAY_ONE).wait() == 0
-    started = time.monotonic()
     assert build(big_ledger, site, DAY_TWO).wait() == 0
-    duration = time.monotonic() - started
+    total = files_in(site)
     assert build(big_ledger, site, DAY_ONE).wait() == 0
-    rng = random.Random(7)
-    seen = []
-    for _ in range(6):
-        proc = build(big_ledger, site, DAY_TWO if site_state(site) == "old" else DAY_ONE)
-        time.sleep(rng.uniform(0.05, duration))
+    for target in (1, total // 5, total * 2 // 5, total * 3 // 5, total * 4 // 5):
+        before = snapshot(site)
+        proc = build(big_ledger, site, DAY_TWO)
+        partial = tmp_path / f".site.kam-tmp-{proc.pid}"  # the folder this build writes into
+        deadline = time.monotonic() + 60
+        while files_in(partial) < target and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
         os.killpg(proc.pid, signal.SIGKILL)  # the build and its workers, mid-flight
-        proc.wait()
-        seen.append(site_state(site))
+        assert proc.wait() == -signal.SIGKILL, proc.stderr.read()  # killed, not finished
+        written = files_in(partial)
+        assert target <= written < total, f"the kill did not land mid-build ({written}/{total})"
+        assert snapshot(site) == before  # the previous site is untouched, still day one
+        assert site_state(site) == "old"
     # the next build cleans up what the killed ones left and completes
     assert build(big_ledger, site, DAY_TWO).wait() == 0
     assert site_state(site) == "new"

@@ -4,6 +4,7 @@ the ways editors save them, pages fetched over HTTP."""
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import http.client
 import json
 import os
@@ -292,7 +293,23 @@ def test_build_output_has_no_live_reload(sample_site: Callable[[str], Path]) -> 
         assert "__kam" not in text and "connect-src" not in text, html
 
 
+def inotify_instances(pid: int) -> int:
+    """How many inotify instances the process holds open, read from /proc (an inotify watcher
+    holds one; a polling one holds none)."""
+    count = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(FileNotFoundError):  # closed while we look
+            count += os.readlink(fd) == "anon_inode:inotify"
+    return count
+
+
+def test_by_default_it_watches_with_inotify(server: tuple[Kam, int]) -> None:
+    kam, _ = server
+    assert inotify_instances(kam.proc.pid) >= 1  # what the --poll test below looks for
+
+
 def test_polling_instead_of_inotify(ledger: Path, tmp_path: Path) -> None:
+    """With --poll the edit is found with no inotify instance open: the polling observer ran."""
     args = ["--ledger", str(ledger), "serve", "--port", "0", "--poll", "--as-of", "2026-11-23"]
     kam = Kam(args, tmp_path)
     try:
@@ -300,6 +317,8 @@ def test_polling_instead_of_inotify(ledger: Path, tmp_path: Path) -> None:
         visit = ledger / VISIT
         visit.write_text(replace_text(visit, "例行拜访", "轮询发现"), encoding="utf-8")
         until(lambda: "轮询发现" in page(port))
+        assert inotify_instances(kam.proc.pid) == 0
+        assert not any("inotify" in line for line in kam.lines)  # nor did it try and fall back
     finally:
         kam.stop()
 
