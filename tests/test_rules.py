@@ -174,7 +174,11 @@ def test_tier_override_needs_reason(checked):
 def test_contact_ids(checked):
     text = DOSSIER + "  - {id: zhang-wei, name: 张卫}\n  - {id: 'a b', name: x}\n"
     result = checked({"acme/dossier.yaml": text})
-    assert [(c, line) for _, c, line in codes(result)] == [("bad-name", 7)]
+    # one pass: the bad id is a schema error, the duplicate one a rule; both are reported
+    assert [(c, line) for _, c, line in codes(result)] == [
+        ("duplicate-contact", 6),
+        ("bad-name", 7),
+    ]
     text = DOSSIER + "  - {id: zhang-wei, name: 张卫}\n"
     assert [(c, line) for _, c, line in codes(checked({"acme/dossier.yaml": text}))] == [
         ("duplicate-contact", 6)
@@ -301,7 +305,12 @@ def test_closed_without_follow_up(checked):
 def test_settings_defaults_and_errors(checked):
     result = checked({"ledger.yaml": "tiers: {method: bands}\nlocale: fr\n"})
     assert sorted((c, line) for _, c, line in codes(result)) == [("schema", 1), ("schema", 2)]
-    assert result.ledger.settings.tiers.method == "pareto"  # a broken ledger.yaml is not used
+    # what is broken is not used (tiers without their bands, the unknown locale); the rest is
+    assert result.ledger.settings.tiers.method == "pareto"
+    assert result.ledger.settings.locale == "en"
+    result = checked({"ledger.yaml": "name: 华东区\nlocale: zh-CN\nrevisit: {due_soon_days: x}\n"})
+    assert [(c, line) for _, c, line in codes(result)] == [("schema", 3)]
+    assert (result.ledger.settings.name, result.ledger.settings.locale) == ("华东区", "zh-CN")
     result = checked({"ledger.yaml": "revisit: {interval_days: {A: 14}}\n"})
     assert result.diagnostics == []
     assert result.ledger.settings.revisit.interval_days == {

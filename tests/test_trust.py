@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from tests.conftest import write_files
+from tests.conftest import SAMPLE, write_files
 
 
 def kam(*args: str, cwd: Path | None = None) -> tuple[subprocess.CompletedProcess[str], float]:
@@ -73,3 +74,74 @@ def test_the_cap_counts_every_kind_of_schema_problem(tmp_path: Path) -> None:
     assert len(found) == 101
     assert found[-1]["message"].startswith("… and 50 more problems in this file")
     assert found[-1]["line"] == 104  # where the first problem not described is
+
+
+def _sample_copy(tmp_path: Path) -> Path:
+    root = tmp_path / "ledger"
+    shutil.copytree(SAMPLE, root)
+    return root
+
+
+def test_an_account_with_an_unknown_key_keeps_its_place_in_every_figure(tmp_path: Path) -> None:
+    """A typo in the #2 account's dossier used to drop it from the tiers and the dashboard
+    (11 accounts and ¥26.6M instead of 12 and ¥35.3M); now only the typo is left out."""
+    clean, _ = kam("--ledger", str(SAMPLE), "tiers", "--format", "json", "--as-of", "2026-11-30")
+    root = _sample_copy(tmp_path)
+    dossier = root / "baolian-logistics" / "dossier.yaml"
+    dossier.write_text(
+        dossier.read_text(encoding="utf-8").replace("manager:", "managr: x\nmanager:", 1),
+        encoding="utf-8",
+    )
+    typo, _ = kam("--ledger", str(root), "tiers", "--format", "json", "--as-of", "2026-11-30")
+    assert typo.returncode == 1
+    assert "the ledger has 1 error" in typo.stderr
+    assert json.loads(typo.stdout) == json.loads(clean.stdout)
+    site = tmp_path / "site"
+    built, _ = kam("--ledger", str(root), "build", "-o", str(site), "--as-of", "2026-11-30")
+    assert built.returncode == 1
+    data = json.loads((site / "ledger.json").read_text(encoding="utf-8"))
+    assert len(data["accounts"]) == 12
+    assert "baolian-logistics" in {a["id"] for a in data["accounts"]}
+
+
+def test_schema_errors_and_rule_errors_of_one_file_are_reported_together(tmp_path: Path) -> None:
+    """One pass: fixing the schema errors of a file reveals no new errors."""
+    root = write_files(
+        tmp_path / "ledger",
+        {
+            "acme/dossier.yaml": "name: Acme\nmanager: 王磊\ncontacts:\n  - {id: li, name: 李}\n",
+            "acme/visits/2026-11-02.yaml": (
+                "date: 2026-11-03\nmode: phone\nsummary: x\nmood: good\nreceived_by: [wang]\n"
+            ),
+        },
+    )
+    proc, _ = kam("--no-cache", "--ledger", str(root), "validate", "--format", "json")
+    found = [(e["code"], e["line"]) for e in json.loads(proc.stdout)["errors"]]
+    assert found == [("date-mismatch", 1), ("schema", 4), ("unknown-contact", 5)]
+
+
+def test_what_is_wrong_is_left_out_and_the_rest_is_used(tmp_path: Path) -> None:
+    """A revenue item with a bad amount is left out, not the revenue; a dossier without its
+    manager cannot be used at all, and the figures say so."""
+    revenue = "revenue:\n  - {period: 2026-01, amount: 100}\n  - {period: 2026-02, amount: 1O0}\n"
+    root = write_files(
+        tmp_path / "ledger",
+        {
+            "acme/dossier.yaml": "name: Acme\nmanager: 王磊\n" + revenue,
+            "beta/dossier.yaml": "name: Beta\n",
+        },
+    )
+    proc, _ = kam("--ledger", str(root), "tiers", "--format", "json", "--as-of", "2026-03-01")
+    rows = {r["account"]: r for r in json.loads(proc.stdout)["accounts"]}
+    assert rows["acme"]["measure"] == 100
+    assert "beta" not in rows
+
+
+def test_a_quoted_scalar_broken_by_a_lone_carriage_return_is_checked_not_crashed() -> None:
+    """Found by the fuzzer: the strict scan counted lines by LF only, libyaml by CR too."""
+    from ledger.load.yamlfile import parse
+
+    assert parse(b"'\r'", "x.yaml") == (" ", [])
+    value, problems = parse(b"a: 'x\ry'\r", "x.yaml")
+    assert value is None
+    assert [(p.code, p.line) for p in problems] == [("yaml-syntax", 2)]

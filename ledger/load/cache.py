@@ -28,7 +28,7 @@ from typing import Any
 from ledger import __version__
 
 #: changes when the cached values change shape: older caches are then ignored
-FORMAT = f"kam-cache 2 kam {__version__} python {sys.version_info[0]}.{sys.version_info[1]}"
+FORMAT = f"kam-cache 3 kam {__version__} python {sys.version_info[0]}.{sys.version_info[1]}"
 RACY_SECONDS = 2.0
 Stamp = tuple[int, int, int, int]  # size, mtime_ns, ctime_ns, inode
 

@@ -46,9 +46,10 @@ def read_document(root: Path, rel: str, kind: str) -> tuple[dict[str, Any] | Non
                 hint=kind_named(kind).empty_hint,
             )
         ]
-    problems += schema.validate(kind, value, rel)
-    if any(p.severity == "error" and p.code != "duplicate-key" for p in problems):
-        return None, problems
+    found = schema.validate(kind, value, rel)
+    problems += found
+    if found:  # what can be used still counts: the rest of a dossier with one unknown key
+        value = schema.usable(kind, value)
     return value, problems  # type: ignore[return-value]
 
 

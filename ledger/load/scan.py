@@ -86,6 +86,7 @@ _BLOCK_HEADER_INDENT = re.compile(r"[|>][+-]?[1-9]")
 
 
 _BLOCK_HEADER = re.compile(r"[|>][0-9+-]*(#)?")
+_TEXT_LINE_BREAK = re.compile("\r\n|\r|\n|\x85|\u2028|\u2029")
 
 
 def strict_scan(data: bytes) -> Refused | None:
@@ -93,7 +94,7 @@ def strict_scan(data: bytes) -> Refused | None:
     lines of flow collections and quoted scalars are indented (with spaces) deeper than their
     block; leading empty lines of a block scalar are not indented deeper than its first line."""
     text = data.decode("utf-8-sig")
-    lines = text.split("\n")
+    lines = _TEXT_LINE_BREAK.split(text)  # lines as libyaml counts them (a lone CR is a break)
     parser = Composer(data)
     blocks: list[int] = []  # columns of the open block collections
     flow = 0

@@ -116,6 +116,65 @@ def validate(kind: str, data: object, file: str) -> list[Diagnostic]:
     return list(found.values())
 
 
+def usable(kind: str, data: object) -> dict[str, Any] | None:
+    """What can be used of a document with schema errors: a copy without the values the
+    errors are about (an unknown key, a value of the wrong type, a list item missing a required
+    key), so that the rest still counts. None when the document itself is unusable (not a
+    mapping, or a required key of its own is missing or wrong).
+
+    A key a whole document needs only under a condition (``then``: the summary of a done visit)
+    removes nothing: the model has room for its absence. Inside a document, the mapping that
+    lacks it is removed (``tiers`` of ``method: bands`` without bands: the default tiers)."""
+    for _ in range(8):  # each round removes the parents of what the previous round removed
+        if not isinstance(data, dict):
+            return None
+        drop: set[tuple[str | int, ...]] = set()
+        for err in _full_validator(kind).iter_errors(data):
+            path = tuple(err.absolute_path)
+            if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+                known = err.schema.get("properties", {})
+                patterns = err.schema.get("patternProperties", {})
+                drop |= {
+                    (*path, key)
+                    for key in err.instance
+                    if key not in known and not any(re.search(p, key) for p in patterns)
+                }
+            elif err.validator == "required" and "then" in err.absolute_schema_path:
+                if path:  # a setting that needs another (bands for method: bands): dropped
+                    drop.add(path)
+                continue
+            elif not path:
+                return None
+            else:
+                drop.add(path)
+        if not drop:
+            return data
+        data = _without(data, drop)
+    return None
+
+
+def _without(data: Any, drop: set[tuple[str | int, ...]]) -> Any:
+    """A copy of ``data`` without the values at the paths in ``drop``."""
+    here = {p[0] for p in drop if len(p) == 1}
+    deeper: dict[str | int, set[tuple[str | int, ...]]] = {}
+    for p in drop:
+        if len(p) > 1:
+            deeper.setdefault(p[0], set()).add(p[1:])
+    if isinstance(data, dict):
+        return {
+            k: _without(v, deeper[k]) if k in deeper else v
+            for k, v in data.items()
+            if k not in here
+        }
+    if isinstance(data, list):
+        return [
+            _without(v, deeper[i]) if i in deeper else v
+            for i, v in enumerate(data)
+            if i not in here
+        ]
+    return data
+
+
 def with_defaults(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     """A copy of valid ``data`` with every absent key that has a schema ``default`` filled in."""
     return _fill(load_schema(kind), data)
