@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import SAMPLE, write_files
 
 
@@ -145,3 +147,89 @@ def test_a_quoted_scalar_broken_by_a_lone_carriage_return_is_checked_not_crashed
     value, problems = parse(b"a: 'x\ry'\r", "x.yaml")
     assert value is None
     assert [(p.code, p.line) for p in problems] == [("yaml-syntax", 2)]
+
+
+def _strict_json(text: str) -> object:
+    """JSON as the standard has it: NaN and Infinity are not JSON."""
+
+    def refuse(name: str) -> None:
+        raise ValueError(f"not JSON: {name}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+NUMBER_CASES = {
+    "inf": ("acme/dossier.yaml", "revenue:\n  - {period: 2026-01, amount: .inf}\n", 4),
+    "nan": ("acme/dossier.yaml", "revenue:\n  - {period: 2026-01, amount: .nan}\n", 4),
+    "overflow": ("acme/dossier.yaml", "revenue:\n  - {period: 2026-01, amount: 1e400}\n", 4),
+    "two-huge": (
+        "acme/dossier.yaml",
+        "revenue:\n  - {period: 2026-01, amount: 1.7e308}\n  - {period: 2026-02, amount: 1.7e308}\n",
+        4,
+    ),
+    "hex": (
+        "acme/dossier.yaml",
+        "revenue:\n  - {period: 2026-01, amount: 0x" + "f" * 3000 + "}\n",
+        4,
+    ),
+    "digits": (
+        "acme/dossier.yaml",
+        "revenue:\n  - {period: 2026-01, amount: " + "9" * 5000 + "}\n",
+        4,
+    ),
+    "credit-nan": ("acme/dossier.yaml", "credit: {limit: .nan, outstanding: .inf}\n", 3),
+    "interval": ("ledger.yaml", "revisit: {interval_days: {A: 999999999}}\n", 1),
+    "bands-nan": (
+        "ledger.yaml",
+        "tiers: {method: bands, measure: revenue, bands: [{tier: A, min: .nan}]}\n",
+        1,
+    ),
+    "far-date": (
+        "acme/visits/2026-11-02.yaml",
+        "date: 2026-11-02\nmode: phone\nsummary: x\nnext_visit: 9999-12-31\n",
+        4,
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(NUMBER_CASES))
+def test_numbers_and_dates_that_reports_cannot_use_are_refused_with_a_position(
+    tmp_path: Path, case: str
+) -> None:
+    """Accepted before, then every report crashed: now ``validate`` refuses them with a
+    position and every command reports the rest."""
+    rel, text, line = NUMBER_CASES[case]
+    files = {
+        "acme/dossier.yaml": "name: Acme\nmanager: 王磊\n",
+        "acme/visits/2026-10-02.yaml": "date: 2026-10-02\nmode: phone\nsummary: x\n",
+    }
+    if rel == "acme/dossier.yaml":
+        text = files[rel] + text
+    files[rel] = text
+    root = write_files(tmp_path / "ledger", files)
+    base = ["--no-cache", "--ledger", str(root)]
+    proc, _ = kam(*base, "validate", "--format", "json", "--as-of", "2026-11-30")
+    assert proc.returncode == 1, proc.stderr
+    errors = _strict_json(proc.stdout)["errors"]  # type: ignore[index]
+    code = "bad-date" if case == "far-date" else "schema"
+    assert [(e["file"], e["code"]) for e in errors][:1] == [(rel, code)]
+    assert errors[0]["line"] == line
+    for args in (
+        ["tiers", "--format", "json"],
+        ["tiers", "--format", "csv"],
+        ["due", "--format", "json"],
+        ["due", "--format", "ics"],
+        ["due", "--format", "csv"],
+        ["due"],
+        ["show", "acme"],
+    ):
+        proc, _ = kam(*base, *args, "--as-of", "2026-11-30")
+        assert proc.returncode == 1, (args, proc.stderr)
+        assert "Traceback" not in proc.stderr
+        if "json" in args:
+            _strict_json(proc.stdout)
+    site = tmp_path / "site"
+    proc, _ = kam(*base, "build", "-o", str(site), "--as-of", "2026-11-30")
+    assert proc.returncode == 1, proc.stderr
+    data = _strict_json((site / "ledger.json").read_text(encoding="utf-8"))
+    assert [a["id"] for a in data["accounts"]] == ["acme"]  # type: ignore[index]

@@ -53,21 +53,46 @@ _SPECIAL = {
 }  # fmt: skip
 
 
+class BadNumber(str):
+    """A number kam cannot count with (NaN, an infinity, 15 digits or more: FORMAT §13), kept
+    as the text it was written as. Where a schema wants a number it is refused with a position;
+    nothing downstream ever sees a NaN, an infinity or an integer too long to print."""
+
+    __slots__ = ()
+
+
+#: numbers are below this in size (15 digits at most: FORMAT §13)
+NUMBER_LIMIT = 10**15
+
+
 def plain_scalar(text: str) -> object:
     """The value of an unquoted scalar under the YAML 1.2 core schema, minus timestamps."""
     if text in _SPECIAL:
-        return _SPECIAL[text]
+        value = _SPECIAL[text]
+        return value if type(value) is not float else BadNumber(text)  # .nan, .inf
     first = text[0]
     if first.isdigit() or first in "+-.":
         if _INT10.match(text):
+            if len(text) > 15 and len(text.lstrip("+-").lstrip("0")) > 15:  # before int()
+                return BadNumber(text)
             return int(text, 10)
-        if _INT8.match(text):
-            return int(text[2:], 8)
-        if _INT16.match(text):
-            return int(text[2:], 16)
+        if _INT8.match(text) or _INT16.match(text):
+            number = int(text[2:], 8 if text[1] == "o" else 16)
+            return number if number < NUMBER_LIMIT else BadNumber(text)
         if _FLOAT.match(text):
-            return float(text)
+            number = float(text)
+            if not -NUMBER_LIMIT < number < NUMBER_LIMIT or (
+                len(text) > 15 and _significant(text) > 15
+            ):
+                return BadNumber(text)
+            return number
     return text
+
+
+def _significant(text: str) -> int:
+    """Significant digits of a decimal number as written: 0.000123 has 3, 1.50 has 2."""
+    mantissa = text.lstrip("+-").split("e")[0].split("E")[0].replace(".", "")
+    return len(mantissa.strip("0"))
 
 
 def shown_tag(tag: str) -> str:

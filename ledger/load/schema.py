@@ -17,7 +17,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from ledger import limits
 from ledger.check.diagnostics import Diagnostic, error
+from ledger.load.dialect import BadNumber
 
 _PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -38,9 +40,16 @@ def schema_path(kind: str) -> Path:
 
 
 def is_date(value: object) -> bool:
-    """A real calendar date written YYYY-MM-DD."""
+    """A real calendar date written YYYY-MM-DD, in the years kam computes for."""
     if not isinstance(value, str) or not _DATE.match(value):
         return not isinstance(value, str)  # formats only constrain strings
+    try:
+        return limits.in_file_range(dt.date.fromisoformat(value))
+    except ValueError:
+        return False
+
+
+def _real_date(value: str) -> bool:
     try:
         dt.date.fromisoformat(value)
     except ValueError:
@@ -326,13 +335,12 @@ def _described(err: Any, schema: dict[str, Any], file: str, room: int) -> list[D
         code = FORMAT_CODES.get(err.validator_value, "schema")
         if err.validator_value == "date":
             shape = "not a real calendar date" if _DATE.match(value) else "not a date"
-            return [
-                make(
-                    f"{where}: '{value}' is {shape}",
-                    "write dates as YYYY-MM-DD, e.g. 2026-11-02",
-                    code,
-                )
-            ]
+            hint = "write dates as YYYY-MM-DD, e.g. 2026-11-02"
+            if _real_date(value):
+                shape = f"outside the years kam computes for ({limits.FIRST_DAY.year}-"
+                shape += f"{limits.LAST_DAY.year})"
+                hint = "check the year"
+            return [make(f"{where}: '{value}' is {shape}", hint, code)]
         return [
             make(
                 f"{where}: '{value}' is not a valid id",
@@ -354,6 +362,15 @@ def _described(err: Any, schema: dict[str, Any], file: str, room: int) -> list[D
             what = file.rsplit("/", 1)[-1]
             return [make(f"{what} must be a mapping of keys to values, not {_describe(value)}")]
         hint = about
+        if isinstance(value, BadNumber):
+            return [
+                make(
+                    f"{where}: {value} is not a number kam can count with (finite, at most 15 "
+                    "significant digits)",
+                    "write the figure as a plain number such as 1250000 or 1250000.50 "
+                    "(no NaN or infinity)",
+                )
+            ]
         if "number" in str(err.validator_value) and isinstance(value, str):
             hint = "write a plain number: no quotes, thousands separators or currency signs"
         elif err.validator_value == "string" and value is not None:

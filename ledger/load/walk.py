@@ -325,7 +325,8 @@ def _walk_records(root: Path, folder: Path, rel_folder: str, kind: str, found: F
                 error(
                     rel,
                     "bad-date",
-                    f"file name date '{match.group(1)}' is not a real calendar date",
+                    f"file name date '{match.group(1)}' is not a real calendar date of the years "
+                    "kam computes for (1900-2099)",
                     hint="rename the file with the real date of the record",
                 )
             )
