@@ -5,6 +5,8 @@ Each test runs the real ``kam`` command in a subprocess, as a user or a pre-comm
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import shutil
@@ -21,12 +23,15 @@ from tests.conftest import SAMPLE, write_files
 def kam(*args: str, cwd: Path | None = None) -> tuple[subprocess.CompletedProcess[str], float]:
     """Run kam; the result and the CPU seconds it used."""
     before = os.times()
-    proc = subprocess.run(
+    raw = subprocess.run(
         [sys.executable, "-m", "ledger", *args],
         capture_output=True,
-        text=True,
         cwd=cwd,
         env={**os.environ, "NO_COLOR": "1"},
+    )
+    # decoded by hand: text mode would turn a CR into a newline and hide what kam wrote
+    proc = subprocess.CompletedProcess(
+        raw.args, raw.returncode, raw.stdout.decode("utf-8"), raw.stderr.decode("utf-8")
     )
     after = os.times()
     cpu = (after.children_user - before.children_user) + (
@@ -233,3 +238,53 @@ def test_numbers_and_dates_that_reports_cannot_use_are_refused_with_a_position(
     assert proc.returncode == 1, proc.stderr
     data = _strict_json((site / "ledger.json").read_text(encoding="utf-8"))
     assert [a["id"] for a in data["accounts"]] == ["acme"]  # type: ignore[index]
+
+
+HOSTILE_NAME = "Acme Co\r=cmd|'/C calc'!A0"
+
+
+def test_csv_cells_cannot_smuggle_a_formula_through_a_carriage_return(tmp_path: Path) -> None:
+    """A bare CR was written unquoted: spreadsheets split the row and ran the second cell."""
+    root = write_files(
+        tmp_path / "ledger",
+        {
+            "acme/dossier.yaml": (
+                f"name: {json.dumps(HOSTILE_NAME)}\nmanager: ' =HYPERLINK(1)'\n"
+                "revenue:\n  - {period: 2026-01, amount: 5}\n"
+            ),
+            "beta/dossier.yaml": 'name: "\\n@SUM(A1)"\nmanager: "\\t-1+1"\n',
+        },
+    )
+    for args in (["tiers", "--format", "csv"], ["due", "--format", "csv"]):
+        proc, _ = kam("--ledger", str(root), *args, "--as-of", "2026-03-01")
+        assert proc.returncode == 0, proc.stderr
+        rows = list(csv.reader(io.StringIO(proc.stdout, newline="")))
+        cells = [cell for row in rows[1:] for cell in row]
+        assert HOSTILE_NAME in cells  # one cell, whole
+        for cell in cells:
+            assert not cell.lstrip().startswith(("=", "+", "-", "@")), cell
+        # a reader that takes a CR for the end of a line, as spreadsheets do, splits no row
+        split = list(csv.reader(io.StringIO(proc.stdout, newline=None)))
+        assert [len(row) for row in split] == [len(rows[0])] * len(rows)
+
+
+def test_terminal_views_show_escape_sequences_instead_of_sending_them(tmp_path: Path) -> None:
+    """ESC sequences, OSC 8 links and a bare CR in a name or summary reach the terminal as
+    visible text, in every terminal view."""
+    evil = "\x1b[2J\x1b]0;TITLE\x07\x1b]8;;http://evil.example\x1b\\click\x1b]8;;\x1b\\\r"
+    root = write_files(
+        tmp_path / "ledger",
+        {
+            "acme/dossier.yaml": f"name: {json.dumps('Acme' + evil)}\nmanager: 王磊\n",
+            "acme/visits/2026-11-02.yaml": (
+                f"date: 2026-11-02\nmode: phone\nsummary: {json.dumps(evil)}\n"
+                f"{json.dumps('mood' + evil)}: x\n"
+            ),
+        },
+    )
+    for args in (["show", "acme"], ["due", "--within", "365"], ["tiers"], ["validate"]):
+        proc, _ = kam("--ledger", str(root), *args, "--as-of", "2026-11-30")
+        shown = proc.stdout + proc.stderr
+        assert "\x1b" not in shown and "\x07" not in shown and "\r" not in shown, args
+        if args[0] in ("show", "validate"):
+            assert "\\x1b]8;;http://evil.example" in shown, args

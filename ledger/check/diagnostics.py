@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from ledger.printable import printable
+
 Severity = Literal["error", "warning"]
 
 #: Every diagnostic code kam emits; docs/format.md lists each one (a test checks both ways).
@@ -119,17 +121,18 @@ def format_text(d: Diagnostic, color: bool = False) -> str:
     if color:
         tint = "\x1b[1;31m" if d.severity == "error" else "\x1b[1;33m"
         label = f"{tint}{label}\x1b[0m"
-    lines = [f"{d.file}:{d.line}:{d.column}: {label}[{d.code}]: {d.message}"]
+    # what the files hold is shown escaped: a name or a line can carry terminal escapes
+    lines = [f"{printable(d.file)}:{d.line}:{d.column}: {label}[{d.code}]: {printable(d.message)}"]
     if d.source:
         gutter = f"{d.line} | "
-        lines.append(f"  {gutter}{d.source}")
+        lines.append(f"  {gutter}{printable(d.source)}")
         # The caret sits under the column; a tab or a wide character before it shifts it,
         # so copy the whitespace of the line and count CJK characters as two cells.
-        prefix = d.source[: max(d.column - 1, 0)]
+        prefix = printable(d.source[: max(d.column - 1, 0)])
         pad = "".join(c if c == "\t" else (" " * _cell_width(c)) for c in prefix)
         lines.append(f"  {' ' * len(gutter)}{pad}^")
     if d.hint:
-        lines.append(f"  hint: {d.hint}")
+        lines.append(f"  hint: {printable(d.hint)}")
     return "\n".join(lines)
 
 

@@ -15,6 +15,7 @@ from ledger.derive.schedule import DueItem, due_items
 from ledger.derive.tiers import TierRow, compute_tiers
 from ledger.kinds import record_kinds
 from ledger.model import Account, Ledger
+from ledger.printable import printable
 
 #: dossier fields compared one by one (dotted: inside an object)
 DOSSIER_FIELDS = (
@@ -288,7 +289,7 @@ def diff_text(d: LedgerDiff) -> str:
     for a in d.accounts:
         lines += ["", f"{a.account} — {a.name}"]
         lines += [f"  {describe(c)}" for c in a.changes]
-    return "\n".join(lines)
+    return printable("\n".join(lines))  # names and values as written: escapes shown, not sent
 
 
 def diff_markdown(d: LedgerDiff) -> str:

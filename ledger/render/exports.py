@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
+import re
 from collections.abc import Sequence
 
 from ledger.derive.schedule import DueItem
@@ -26,25 +25,31 @@ TIER_COLUMNS = (
     "why",
 )
 DUE_COLUMNS = ("due", "days", "status", "account", "name", "manager", "tier", "kind", "detail")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@")
+#: a field holding any of these is quoted: the CSV module quotes only ',', '"' and the line
+#: terminator, so a bare CR would split the row in a spreadsheet
+_NEEDS_QUOTES = re.compile('[",\x00-\x1f\x7f-\x9f\u2028\u2029]')
 
 
-def _cell(value: object) -> object:
-    """Text that a spreadsheet would run as a formula is prefixed with a quote (CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+def _cell(value: object) -> str:
+    """One CSV field. Text a spreadsheet would run as a formula (first non-blank character
+    ``= + - @``, or a leading tab or CR) is prefixed with a quote (CSV injection)."""
     if value is None:
         return ""
-    return value
+    text = str(value)
+    if isinstance(value, str) and (
+        text.lstrip().startswith(_FORMULA_START) or text.startswith(("\t", "\r"))
+    ):
+        text = "'" + text
+    if _NEEDS_QUOTES.search(text):
+        return '"' + text.replace('"', '""') + '"'
+    return text
 
 
 def _csv(columns: Sequence[str], rows: Sequence[dict[str, object]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([_cell(row[c]) for c in columns])
-    return out.getvalue()
+    lines = [",".join(_cell(c) for c in columns)]
+    lines += [",".join(_cell(row[c]) for c in columns) for row in rows]
+    return "".join(line + "\n" for line in lines)
 
 
 def tiers_json(table: TierTable) -> str:

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 
 from wcwidth import wcswidth
 
+from ledger.printable import printable
+
 STATUS_COLORS = {"overdue": "\x1b[31m", "due_soon": "\x1b[33m", "upcoming": ""}
 RESET = "\x1b[0m"
 
@@ -43,6 +45,7 @@ def table(
 ) -> str:
     """Aligned columns; ``right`` are right-aligned column indexes, ``limits`` cap widths."""
     limits = limits or {}
+    rows = [[printable(c) for c in r] for r in rows]  # the user's text: escapes shown, not sent
     cells = [[fit(c, limits[i]) if i in limits else c for i, c in enumerate(r)] for r in rows]
     widths = [width(h) for h in headers]
     for row in cells:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from ledger.derive.schedule import DueItem
 from ledger.derive.tiers import TierTable, fmt_month, monthly, window_months
 from ledger.model import Account, Settings
+from ledger.printable import printable
 from ledger.render.terminal import STATUS_COLORS, fit, table, width
 
 
@@ -47,7 +48,7 @@ def tiers_view(t: TierTable, currency: str) -> str:
         f"total {money(float(t.total))} {currency} over {ranked} active accounts"
         + ("; * = override" if any(r.overridden for r in t.rows) else ""),
     ]
-    return "\n".join(lines)
+    return printable("\n".join(lines))
 
 
 KIND_LABELS = {"complaint_overdue": "complaint", "complaint_follow_up": "follow-up"}
@@ -169,7 +170,7 @@ def show_view(
                 table(["due", "days", "status", "kind", "detail"], rows, right=(1,), limits={4: 36})
             )
         )
-    return "\n".join(out)
+    return printable("\n".join(out))
 
 
 def _indent(text: str) -> str:
