@@ -2,7 +2,8 @@
 
 A change re-reads only the files whose stamp changed, rebuilds only the accounts whose folders
 changed, and re-runs rules only for those accounts (the other accounts keep their objects, so
-the memoised figures in ``tiers``, ``schedule`` and ``rules`` are reused). The result is the same
+the figures memoised in ``tiers``, ``schedule`` and ``rules`` are reused: the ledger's own
+``memo``, which its live site shares and which goes with them). The result is the same
 ``Checked`` as a full ``check`` of the ledger: a test compares the two after every kind of edit.
 
 Pages follow the same idea in ``ledger.live.site``.
@@ -26,6 +27,7 @@ from ledger.load.cache import NO_CACHE, Cache
 from ledger.load.loader import build_one, files_to_read, records_by_account
 from ledger.load.read import Entry, Read, read_documents, read_through
 from ledger.load.walk import Files, ignored, walk, walk_account, walk_top
+from ledger.memo import Memo
 from ledger.model import Account, Ledger, Settings, build_settings, default_settings
 from ledger.pipeline import Checked
 
@@ -53,6 +55,8 @@ class LiveLedger:
 
     def __init__(self, root: Path, cache: Cache = NO_CACHE, workers: int = 1) -> None:
         self.root = root
+        #: figures remembered for this ledger's objects, from one version to the next
+        self.memo = Memo()
         self._docs: dict[str, Entry] = {}
         self._parts: dict[str, _Part] = {}
         self._top = Files()
@@ -79,6 +83,10 @@ class LiveLedger:
 
     def refresh(self, changed: Iterable[str] | None) -> None:
         """Take in changed files (paths relative to the root; None: everything)."""
+        with self.memo.active():
+            self._refresh(changed)
+
+    def _refresh(self, changed: Iterable[str] | None) -> None:
         top = Files(started_ns=time.time_ns())
         folders = {entry.name: entry for entry in walk_top(self.root, top)}
         self._top = top
@@ -111,6 +119,10 @@ class LiveLedger:
 
     def checked(self, as_of: dt.date) -> Checked:
         """The checked ledger as of a date: what ``ledger.pipeline.check`` would return."""
+        with self.memo.active():
+            return self._checked(as_of)
+
+    def _checked(self, as_of: dt.date) -> Checked:
         settings = self._settings
         problems = locate(self.root, self._top.problems + self._settings_problems)
         accounts = []

@@ -2,7 +2,7 @@
 
 :class:`LiveSite` renders a page when it is asked for, and keeps an account page from one
 version to the next while nothing it shows has changed. Its pages are those of the static
-build (``ledger.render.pages``).
+build (``ledger.render.pages``), computed with the live ledger's memo.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ class LiveSite:
     def _site(self) -> Site:
         checked = self.live.checked(self._as_of())
         lang = self._lang or checked.ledger.settings.locale
-        return Site(checked, self._as_of(), lang, self._within, self._history)
+        return Site(checked, self._as_of(), lang, self._within, self._history, self.live.memo)
 
     def rebuild(self, changed: Iterable[str] | None) -> None:
         """Take in changed files; pages are rendered again when next asked for, except the

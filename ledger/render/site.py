@@ -23,6 +23,7 @@ from ledger.check.diagnostics import format_json
 from ledger.derive.schedule import DueItem, due_items
 from ledger.derive.tiers import TierTable, compute_tiers
 from ledger.load.schema import data_dir
+from ledger.memo import Memo
 from ledger.model import Account
 from ledger.pipeline import Checked
 from ledger.render.exports import due_csv, due_ics, due_json, tiers_csv
@@ -57,7 +58,10 @@ def make_env(lang: str) -> jinja2.Environment:
 
 @dataclass(frozen=True)
 class Site:
-    """Everything the pages are computed from: one checked ledger, a date and a language."""
+    """Everything the pages are computed from: one checked ledger, a date and a language.
+
+    Its ``memo`` remembers figures while it computes (``ledger.memo``): its own by default, or
+    the one of a live ledger, which lives on from one version to the next."""
 
     checked: Checked
     as_of: dt.date
@@ -65,6 +69,7 @@ class Site:
     within: int = 30
     #: recent commits per account id (``ledger.workflow.gitrev.account_history``); empty outside git
     history: dict[str, list[Any]] = field(default_factory=dict, compare=False)
+    memo: Memo = field(default_factory=Memo, repr=False, compare=False)
     env: jinja2.Environment = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -80,12 +85,14 @@ class Site:
 
     @cached_property
     def table(self) -> TierTable:
-        return compute_tiers(self.ledger, self.as_of)
+        with self.memo.active():
+            return compute_tiers(self.ledger, self.as_of)
 
     @cached_property
     def items(self) -> list[DueItem]:
         """Due items up to ``within`` days ahead, overdue included (as ``kam due``)."""
-        return due_items(self.ledger, self.table, self.as_of, self.within)
+        with self.memo.active():
+            return due_items(self.ledger, self.table, self.as_of, self.within)
 
     @cached_property
     def tiers(self) -> dict[str, str | None]:
@@ -156,12 +163,13 @@ def render_file(site: Site, path: str) -> bytes:
     """One file of the site by its path (``KeyError`` when the site has no such file)."""
     if path.startswith("assets/") and path[len("assets/") :] in ASSETS:
         return (data_dir("templates") / "assets" / path[len("assets/") :]).read_bytes()
-    found = site.page_paths.get(path)
-    if found is not None:
-        return render_page(site, *found)
-    for export, text in exports():
-        if path == export:
-            return text(site).encode("utf-8")
+    with site.memo.active():
+        found = site.page_paths.get(path)
+        if found is not None:
+            return render_page(site, *found)
+        for export, text in exports():
+            if path == export:
+                return text(site).encode("utf-8")
     if path == MARKER:
         return b"Built by kam; this folder is replaced by every 'kam build'.\n"
     raise KeyError(path)
