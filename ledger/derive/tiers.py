@@ -13,7 +13,7 @@ from fractions import Fraction
 from typing import Any
 
 from ledger.derive.messages import N_, NO_MESSAGE, Amount, Label, Message, Pct
-from ledger.memo import by_identity
+from ledger.memo import active_memo, by_identity
 from ledger.model import Account, Ledger, Month, TierSettings
 
 
@@ -191,19 +191,19 @@ def window_measure(account: Account, measure: str, first: int, last: int) -> Fra
 
 
 def compute_tiers(ledger: Ledger, as_of: dt.date) -> TierTable:
-    """The ABC table of the ledger as of a date. The last table is remembered while nothing it
-    depends on changed (``kam serve`` asks again after every edit, mostly of visits)."""
+    """The ABC table of the ledger as of a date. The last table is kept in the active memo
+    (``ledger.memo``) while nothing it depends on changed (``kam serve`` asks again after every
+    edit, mostly of visits)."""
     key = (ledger.settings.tiers, as_of, tuple(_tier_inputs(a) for a in ledger.accounts))
     revenues = tuple(a.revenue for a in ledger.accounts)
-    last = _last_table
+    memo = active_memo()
+    last = memo.kept("tiers.table") if memo is not None else None
     if last and last[0] == key and all(x is y for x, y in zip(last[1], revenues, strict=True)):
         return last[2]
     table = _compute_tiers(ledger, as_of)
-    _last_table[:] = [key, revenues, table]
+    if memo is not None:
+        memo.keep("tiers.table", (key, revenues, table))
     return table
-
-
-_last_table: list[Any] = []
 
 
 def _tier_inputs(a: Account) -> tuple[Any, ...]:

@@ -183,14 +183,7 @@ def pareto_chart(
         return LEFT + slot * (i + 0.5)
 
     body = list(_y_axis([0, 0.25, 0.5, 0.75, 1.0], y_of, lambda v: percent(v)))
-    for name, cut in cutoffs:
-        y = y_of(cut)
-        body.append(
-            f'<line class="cutoff" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>'
-        )
-        body.append(
-            _text(WIDTH - RIGHT - 2, y - 4, f"{name} {percent(cut)}", "cutoff-label", "end")
-        )
+    body.extend(_cutoff_lines(cutoffs, y_of, percent))
     points = []
     for i, (label, share, cumulative) in enumerate(shown):
         top = y_of(share)
@@ -216,3 +209,15 @@ def pareto_chart(
     body.extend(_x_labels(ticks, x_of, bottom))
     rows = tuple((label, percent(share), percent(cum)) for label, share, cum in ranked)
     return Chart(chart_id, title, summary, _svg(chart_id, title, summary, body), head, rows)
+
+
+def _cutoff_lines(
+    cutoffs: Sequence[tuple[str, float]],
+    y_of: Callable[[float], float],
+    percent: Callable[[float], str],
+):
+    """A line across the chart at each tier's cut-off, labelled at its right end."""
+    for name, cut in cutoffs:
+        y = y_of(cut)
+        yield f'<line class="cutoff" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}"/>'
+        yield _text(WIDTH - RIGHT - 2, y - 4, f"{name} {percent(cut)}", "cutoff-label", "end")
