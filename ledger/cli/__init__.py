@@ -418,7 +418,8 @@ def serve(
 ) -> None:
     """Serve the reports on this machine and rebuild them as files change; open pages reload
     themselves. A broken edit shows on the problems page until it is fixed."""
-    from ledger.live.server import Server, watch
+    from ledger.live.server import Server
+    from ledger.live.watcher import watch
 
     site = _live_site(ctx, as_of, lang, within)
     try:
@@ -452,8 +453,8 @@ def watch(
     poll: bool,
 ) -> None:
     """Build the site into a folder, then rewrite the files that change as the ledger changes."""
-    from ledger.live.server import watch as start_watching
-    from ledger.live.server import write_changes
+    from ledger.live.loop import write_changes
+    from ledger.live.watcher import watch as start_watching
     from ledger.render.build import OutputError, check_output, replacing
 
     target = Path(out)
