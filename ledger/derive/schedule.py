@@ -310,3 +310,21 @@ def due_items(
         if within is None or item.days <= within
     ]
     return sorted(items, key=lambda i: (i.due, i.account, KINDS.index(i.kind), i.ref))
+
+
+def filter_due(
+    items: Iterable[DueItem],
+    managers: Iterable[str] = (),
+    tiers: Iterable[str | None] = (),
+    kinds: Iterable[str] = (),
+) -> list[DueItem]:
+    """The items of these managers, of these tiers and of these kinds, in their order (an empty
+    choice keeps every item: ``kam due --manager … --tier … --kind …``)."""
+    managers, tiers, kinds = set(managers), set(tiers), set(kinds)
+    return [
+        i
+        for i in items
+        if (not managers or i.manager in managers)
+        and (not tiers or i.tier in tiers)
+        and (not kinds or i.kind in kinds)
+    ]

@@ -1,9 +1,7 @@
-"""``kam serve`` and ``kam watch``: rebuild while files change.
+"""The HTTP server of ``kam serve``: pages of the live site, answered from memory.
 
-A watchdog observer (inotify, or polling where inotify is unavailable or out of watches) feeds
-changed paths to a debouncer; after ``QUIET`` seconds without events it rebuilds the live site
-once for all of them. ``kam serve`` answers HTTP from the live site in memory; ``kam watch``
-writes the changed files of each version into a folder.
+The file events that rebuild the site are ``ledger.live.watcher``'s; the loop that ties the two
+together is ``ledger.live.loop``.
 
 The server only serves the site's own paths (no file system access: nothing outside the site
 can be reached, whatever the URL says), only answers GET and HEAD, and, when bound to loopback,
@@ -15,7 +13,6 @@ new version is built; ``kam build`` output never does.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import http.server
 import ipaddress
 import json
@@ -23,16 +20,11 @@ import os
 import socket
 import sys
 import threading
-import time
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ledger.live.ledger import LiveSite, relative_paths
-from ledger.render.build import write_file
+from ledger.live.ledger import LiveSite
 
-QUIET = 0.1  # seconds without file events before a rebuild
 LIVE_PREFIX = "/__kam/"
 POLL_SECONDS = 25  # how long a reload long-poll waits before answering "no change"
 MAX_WAITERS = 64  # long-polls held at once; more get an immediate answer
@@ -194,92 +186,3 @@ class Server(http.server.ThreadingHTTPServer):
         if isinstance(exc, (ConnectionError, TimeoutError)):
             return  # a client that disconnects abruptly is not an error of kam
         super().handle_error(request, client_address)
-
-
-class Debouncer:
-    """Collects changed paths and calls ``action`` once they have been quiet for ``quiet`` s."""
-
-    def __init__(self, action: Callable[[set[str]], None], quiet: float = QUIET) -> None:
-        self._action = action
-        self._quiet = quiet
-        self._pending: set[str] = set()
-        self._last = 0.0
-        self._cond = threading.Condition()
-        self._thread = threading.Thread(target=self._run, name="kam-rebuild", daemon=True)
-        self._thread.start()
-
-    def add(self, paths: set[str]) -> None:
-        with self._cond:
-            self._pending |= paths
-            self._last = time.monotonic()
-            self._cond.notify()
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while not self._pending:
-                    self._cond.wait()
-                while (left := self._last + self._quiet - time.monotonic()) > 0:
-                    self._cond.wait(left)
-                paths, self._pending = self._pending, set()
-            self._action(paths)
-
-
-def watch(root: Path, on_change: Callable[[set[str]], None], poll: bool = False) -> Any:
-    """Start watching ``root``; ``on_change`` gets the ledger paths of each burst of events.
-    Falls back to polling when inotify cannot be used. Returns the started observer."""
-    from watchdog.events import FileSystemEvent, FileSystemEventHandler
-    from watchdog.observers import Observer
-    from watchdog.observers.polling import PollingObserver
-
-    class Events(FileSystemEventHandler):
-        def on_any_event(self, event: FileSystemEvent) -> None:
-            if event.event_type in ("opened", "closed_no_write"):
-                return
-            paths = [os.fsdecode(event.src_path)]
-            if getattr(event, "dest_path", ""):
-                paths.append(os.fsdecode(event.dest_path))
-            changed = relative_paths(root, paths)
-            if changed:
-                debouncer.add(changed)
-
-    debouncer = Debouncer(on_change)
-    observer: Any
-    try:
-        observer = PollingObserver(timeout=0.5) if poll else Observer()
-        observer.schedule(Events(), str(root), recursive=True)
-        observer.start()
-    except OSError as exc:  # out of inotify watches or instances (tested): poll instead
-        print(
-            f"kam: cannot watch with inotify ({exc.strerror or exc}); polling every 0.5 s "
-            "(raise fs.inotify.max_user_instances or max_user_watches, or pass --poll)",
-            file=sys.stderr,
-        )
-        observer = PollingObserver(timeout=0.5)
-        observer.schedule(Events(), str(root), recursive=True)
-        observer.start()
-    return observer
-
-
-def write_changes(site: LiveSite, out: Path, written: dict[str, bytes]) -> int:
-    """Write the files of the site's current version that changed since ``written`` (path ->
-    digest of what is on disk) into ``out``, each through a temporary file and a rename; remove
-    the files that are gone. The number of files written."""
-    count = 0
-    paths = site.paths()
-    for path in paths:
-        data = site.page(path)
-        if data is None:
-            continue
-        digest = hashlib.blake2b(data, digest_size=16).digest()
-        if written.get(path) == digest:
-            continue
-        write_file(out, f"{path}.kam-tmp", data)
-        (out / f"{path}.kam-tmp").replace(out / path)
-        written[path] = digest
-        count += 1
-    for gone in set(written) - set(paths):
-        with contextlib.suppress(FileNotFoundError):
-            (out / gone).unlink()
-        del written[gone]
-    return count

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ledger.check.diagnostics import Diagnostic, error, warning
+from ledger.errors import KamError
 from ledger.kinds import kind_named, record_folders
 from ledger.load import schema
 from ledger.load.cache import Stamp, stamp
@@ -22,7 +23,7 @@ SETTINGS_NAMES = ("ledger.yaml", "ledger.yml")
 _RECORD_STEM = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})(?:-(.*))?\Z", re.DOTALL)
 
 
-class RootError(Exception):
+class RootError(KamError):
     """The ledger root cannot be used (a usage error, exit 2)."""
 
 

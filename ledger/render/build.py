@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from ledger.errors import KamError
 from ledger.load import workers as parallel
 from ledger.pipeline import Checked
 from ledger.render.site import MARKER, Site, render_file, site_paths, site_size
 from ledger.workflow.gitrev import account_history
 
 
-class OutputError(Exception):
+class OutputError(KamError):
     """The output folder cannot be used (it holds other files, or the ledger itself)."""
 
 

@@ -13,8 +13,10 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ledger.errors import KamError
 
-class GitError(Exception):
+
+class GitError(KamError):
     """git is missing, the folder is not in a repository, or a revision does not exist."""
 
 

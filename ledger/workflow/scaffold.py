@@ -22,6 +22,7 @@ from ledger import __version__
 if TYPE_CHECKING:
     import jinja2
 from ledger.derive.tiers import compute_tiers
+from ledger.errors import KamError
 from ledger.kinds import kind_named, schema_kinds
 from ledger.load.loader import load_ledger
 from ledger.load.schema import data_dir, is_name
@@ -45,7 +46,7 @@ DEFAULT_HOOK_REPO = "https://github.com/kam-ledger/kam"
 YAML_DIFF = r"^[[:space:]]*-?[[:space:]]*[[:alnum:]_-]+:.*$"
 
 
-class ScaffoldError(Exception):
+class ScaffoldError(KamError):
     """A file cannot be created (it exists, or a name is not allowed); nothing was written."""
 
 

@@ -1,0 +1,59 @@
+"""``kam diff``: what changed between two git revisions of the ledger."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import click
+
+from ledger.cli.context import KamCommand, ledger_root
+from ledger.cli.options import as_of_option, format_option
+
+if TYPE_CHECKING:
+    from ledger.derive.diff import LedgerDiff
+
+
+def _diff_text(result: LedgerDiff) -> str:
+    from ledger.derive.diff import diff_text
+
+    return diff_text(result) + "\n"
+
+
+def _diff_markdown(result: LedgerDiff) -> str:
+    from ledger.derive.diff import diff_markdown
+
+    return diff_markdown(result)
+
+
+def _diff_json(result: LedgerDiff) -> str:
+    from ledger.derive.diff import diff_json
+
+    return diff_json(result) + "\n"
+
+
+def diff_formats() -> dict[str, Callable[[LedgerDiff], str]]:
+    """``kam diff --format``: name -> (the diff) -> what to print."""
+    return {"text": _diff_text, "markdown": _diff_markdown, "json": _diff_json}
+
+
+@click.command(cls=KamCommand)
+@click.argument("rev_a", metavar="[REV_A", required=False, default="HEAD")
+@click.argument("rev_b", metavar="[REV_B]]", required=False)
+@as_of_option
+@format_option(diff_formats(), "text for people, markdown for a pull request, json for programs.")
+@click.pass_context
+def diff(
+    ctx: click.Context, rev_a: str, rev_b: str | None, as_of: dt.date | None, fmt: str
+) -> None:
+    """What changed per account between two git revisions (default: HEAD and the working tree),
+    with the tier and due-date changes it causes as of one date."""
+    from ledger.workflow.revisions import diff_revisions
+
+    result = diff_revisions(ledger_root(ctx), rev_a, rev_b, as_of or dt.date.today())
+    click.echo(diff_formats()[fmt](result), nl=False)
+
+
+#: the commands of this module, for the group to register
+COMMANDS = (diff,)
