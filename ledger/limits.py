@@ -12,7 +12,10 @@ import datetime as dt
 FIRST_DAY = dt.date(1900, 1, 1)
 LAST_DAY = dt.date(2099, 12, 31)
 FIRST_AS_OF = dt.date(1901, 1, 1)
-LAST_AS_OF = dt.date(2098, 12, 31)
+#: the last day a schedule may reach (``--as-of`` plus ``--within``)
+LAST_HORIZON = dt.date(2098, 12, 31)
+#: the last as-of date: the default ``--within`` of 30 days still fits
+LAST_AS_OF = dt.date(2098, 11, 30)
 
 
 def in_file_range(day: dt.date) -> bool:
@@ -27,9 +30,9 @@ def as_of_problem(as_of: dt.date, within: int = 0) -> str | None:
             f"{as_of} is outside the dates kam computes for ({FIRST_AS_OF} to {LAST_AS_OF}); "
             "give --as-of a date in that range"
         )
-    if (LAST_AS_OF - as_of).days < within:
+    if (LAST_HORIZON - as_of).days < within:
         return (
-            f"--within {within} reaches past {LAST_AS_OF}, the last day kam computes for; "
-            f"use at most --within {(LAST_AS_OF - as_of).days}"
+            f"--within {within} reaches past {LAST_HORIZON}, the last day kam computes for; "
+            f"use at most --within {(LAST_HORIZON - as_of).days}"
         )
     return None

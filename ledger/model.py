@@ -140,6 +140,18 @@ class Birthday:
     year: int | None = None
     calendar: str = "gregorian"
 
+    @property
+    def exists(self) -> bool:
+        """A day of its calendar (a Chinese-calendar month 1-12 and day 1-30; a real Gregorian
+        date, 29 February included); the rule ``bad-date`` reports the others."""
+        if self.calendar == "lunar":
+            return 1 <= self.month <= 12 and 1 <= self.day <= 30
+        try:
+            dt.date(self.year or 2000, self.month, self.day)  # 2000 is a leap year
+        except ValueError:
+            return False
+        return True
+
 
 @dataclass(frozen=True)
 class Anniversary:

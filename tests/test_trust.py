@@ -288,3 +288,81 @@ def test_terminal_views_show_escape_sequences_instead_of_sending_them(tmp_path: 
         assert "\x1b" not in shown and "\x07" not in shown and "\r" not in shown, args
         if args[0] in ("show", "validate"):
             assert "\\x1b]8;;http://evil.example" in shown, args
+
+
+BIRTHDAYS = """\
+name: 上海测试有限公司
+manager: 王磊
+contacts:
+  - {id: zhang, name: 张伟, birthday: --08-15, birthday_calendar: lunar}
+  - {id: li, name: 李娜, birthday: --02-29}
+"""
+
+
+def _birthday_ledger(tmp_path: Path) -> Path:
+    return write_files(
+        tmp_path / "ledger",
+        {
+            "ledger.yaml": "revisit: {holidays: {country: CN}}\n",
+            "acme/dossier.yaml": BIRTHDAYS,
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["due", "--as-of", "9999-12-31"],
+        ["due", "--as-of", "1850-01-01"],
+        ["due", "--within", "3000000"],
+        ["show", "acme", "--as-of", "2098-12-01", "--within", "365"],
+        ["build", "--as-of", "2200-01-01"],
+        ["validate", "--as-of", "1899-12-31"],
+    ],
+)
+def test_dates_kam_cannot_compute_for_are_usage_errors(tmp_path: Path, args: list[str]) -> None:
+    """Lunar birthdays and CN holidays are known for 1900-2099: beyond, every report crashed."""
+    proc, _ = kam("--ledger", str(_birthday_ledger(tmp_path)), *args)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "kam computes for" in proc.stderr
+
+
+@pytest.mark.parametrize("as_of", ["1901-01-01", "2098-11-30"])
+def test_the_first_and_last_as_of_dates_report_lunar_birthdays_and_holidays(
+    tmp_path: Path, as_of: str
+) -> None:
+    root = _birthday_ledger(tmp_path)
+    within = "31" if as_of.startswith("2098") else "3650"
+    proc, _ = kam(
+        "--ledger", str(root), "due", "--format", "json", "--as-of", as_of, "--within", within
+    )
+    assert proc.returncode == 0, proc.stderr
+    kinds = {i["kind"] for i in _strict_json(proc.stdout)["items"]}  # type: ignore[index]
+    assert "revisit" in kinds
+    if within != "31":
+        assert "birthday" in kinds  # lunar and 29 February ones, ten years ahead
+    proc, _ = kam("--ledger", str(root), "due", "--format", "ics", "--as-of", as_of)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_what_the_schema_property_test_found_is_reported_not_crashed(tmp_path: Path) -> None:
+    """Two finds of tests/test_schema_properties.py: a birthday in month 25 (schema-valid by
+    its pattern, a bad-date error by rule) crashed the schedule; a ledger name on two lines
+    crashed the ICS export."""
+    root = write_files(
+        tmp_path / "ledger",
+        {
+            "ledger.yaml": "name: '华东区\n\n  台账'\n",
+            "acme/dossier.yaml": "name: Acme\nmanager: 王磊\ncontacts:\n"
+            "  - {id: a, name: 张, birthday: 0724-25-12}\n  - {id: b, name: 李, birthday: --02-30}\n",
+        },
+    )
+    proc, _ = kam("--ledger", str(root), "validate", "--format", "json", "--as-of", "2026-11-30")
+    assert [e["code"] for e in json.loads(proc.stdout)["errors"]] == ["bad-date", "bad-date"]
+    for args in (["due", "--format", "ics"], ["show", "acme"], ["due"]):
+        proc, _ = kam("--ledger", str(root), *args, "--as-of", "2026-11-30", "--within", "400")
+        assert proc.returncode == 1, proc.stderr
+        assert "Traceback" not in proc.stderr
+    proc, _ = kam("--ledger", str(root), "due", "--format", "ics", "--as-of", "2026-11-30")
+    assert "X-WR-CALNAME:华东区 台账" in proc.stdout

@@ -94,13 +94,9 @@ def check_contacts(account: Account, settings: Settings, as_of: dt.date):
         b = contact.birthday
         if b is None:
             continue
-        if b.calendar == "lunar":
-            ok = 1 <= b.month <= 12 and 1 <= b.day <= 30
-            form = "a Chinese-calendar month 1-12 and day 1-30"
-        else:
-            ok = _real_date(b.year or 2000, b.month, b.day)  # 2000 is a leap year: --02-29 is fine
-            form = "a real calendar date"
-        if not ok:
+        if not b.exists:
+            lunar = b.calendar == "lunar"
+            form = "a Chinese-calendar month 1-12 and day 1-30" if lunar else "a real calendar date"
             yield error(
                 account.file,
                 "bad-date",
@@ -108,14 +104,6 @@ def check_contacts(account: Account, settings: Settings, as_of: dt.date):
                 hint="write YYYY-MM-DD, or --MM-DD when the year is unknown",
                 path=("contacts", index, "birthday"),
             )
-
-
-def _real_date(year: int, month: int, day: int) -> bool:
-    try:
-        dt.date(year, month, day)
-    except ValueError:
-        return False
-    return True
 
 
 def _date_mismatch(file: str, record_id: str, field: str, value: dt.date) -> Diagnostic | None:

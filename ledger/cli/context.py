@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from ledger.cli.options import as_of_option
+from ledger.cli.options import as_of_option, check_horizon
 from ledger.errors import KamError
 from ledger.load.cache import NO_CACHE, Cache
 from ledger.load.walk import find_root
@@ -73,6 +73,7 @@ def pass_checked(f: Callable) -> Callable:
     @functools.wraps(f)
     def wrapper(ctx: click.Context, as_of: dt.date | None, **kw: Any) -> Any:
         day = as_of or dt.date.today()
+        check_horizon(day, kw.get("within", 0))
         root = ledger_root(ctx)
         return f(checked=check(root, day, cache_for(ctx, root), WORKERS), as_of=day, **kw)
 

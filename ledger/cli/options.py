@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from ledger import limits
 from ledger.derive.messages import LANGS
 
 
@@ -20,16 +21,42 @@ class DateType(click.ParamType):
         if isinstance(value, dt.date):
             return value
         try:
-            return dt.date.fromisoformat(str(value))
+            day = dt.date.fromisoformat(str(value))
         except ValueError:
             self.fail(f"'{value}' is not a date; write YYYY-MM-DD, e.g. 2026-11-30", param, ctx)
+        if not limits.in_file_range(day):
+            self.fail(
+                f"{day} is outside the years kam computes for "
+                f"({limits.FIRST_DAY.year}-{limits.LAST_DAY.year})",
+                param,
+                ctx,
+            )
+        return day
+
+
+class AsOfType(DateType):
+    """A date kam can compute as of (``ledger.limits``): a usage error outside them."""
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> dt.date:
+        day = super().convert(value, param, ctx)
+        problem = limits.as_of_problem(day)
+        if problem is not None:
+            self.fail(problem, param, ctx)
+        return day
+
+
+def check_horizon(as_of: dt.date, within: int) -> None:
+    """--within must not reach past the last day kam computes for (a usage error)."""
+    problem = limits.as_of_problem(as_of, within)
+    if problem is not None:
+        raise click.UsageError(problem)
 
 
 def as_of_option(f: Callable) -> Callable:
     """--as-of DATE (default today)."""
     return click.option(
         "--as-of",
-        type=DateType(),
+        type=AsOfType(),
         default=None,
         help="Compute as of this date (YYYY-MM-DD); default today.",
     )(f)

@@ -18,7 +18,13 @@ from ledger.cli.context import (
     pass_checked,
     say,
 )
-from ledger.cli.options import lang_option, live_options, output_option, within_option
+from ledger.cli.options import (
+    check_horizon,
+    lang_option,
+    live_options,
+    output_option,
+    within_option,
+)
 from ledger.pipeline import Checked
 
 
@@ -75,6 +81,7 @@ def serve(
     from ledger.live.server import Server
 
     root = ledger_root(ctx)
+    check_horizon(as_of or dt.date.today(), within)
     site = open_site(root, cache_for(ctx, root), WORKERS, lang, within, as_of)
     with os_errors(f"listen on {host}:{port}", "choose another --port"):
         server = Server(host, port, site)
@@ -100,6 +107,7 @@ def watch(
     target = Path(out)
     root = ledger_root(ctx)
     check_output(target, root)
+    check_horizon(as_of or dt.date.today(), within)
     site = open_site(root, cache_for(ctx, root), WORKERS, lang, within, as_of)
     with os_errors(f"write the site to {target}"):
         count, written = write_first(site, target)

@@ -228,7 +228,7 @@ def birthday_items(
         return
     for contact in account.contacts:
         b = contact.birthday
-        if b is None:
+        if b is None or not b.exists:  # a day that does not exist is a bad-date error
             continue
         who = _contact_label(contact)
         if b.calendar == "lunar":

@@ -87,7 +87,8 @@ def due_ics(items: Sequence[DueItem], as_of: dt.date, calendar_name: str) -> str
     cal.add("prodid", "-//kam//kam-ledger//EN")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", calendar_name)
+    # an X- property is not escaped like TEXT: a name on several lines is put on one
+    cal.add("x-wr-calname", " ".join(calendar_name.split()) or "kam")
     stamp = dt.datetime(as_of.year, as_of.month, as_of.day, tzinfo=dt.timezone.utc)
     for item in items:
         event = Event()

@@ -285,7 +285,9 @@ def account_figures(site: Site, account: Account) -> dict[str, Any]:
         ],
         "items": site.by_account("items", account.id),
         "birthdays": {
-            c.id: next_birthday(c.birthday, site.as_of) for c in account.contacts if c.birthday
+            c.id: next_birthday(c.birthday, site.as_of)
+            for c in account.contacts
+            if c.birthday and c.birthday.exists
         },
         "problems": site.by_account("problems", account.id),
         "history": site.history.get(account.id, []),
