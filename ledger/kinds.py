@@ -2,9 +2,9 @@
 how they are named, which schema and model class they have, which rules check them, which due
 items and changes they produce and which section of the account page shows them.
 
-Adding a kind is a schema in ``schema/``, a model class in ``ledger/model.py`` (its fields are
-filled from the schema by :func:`ledger.model.build_record`), an entry here, and the functions
-the entry names. Every stage reads this table instead of naming kinds one by one.
+Adding a kind is a schema in ``schema/``, a model class in ``ledger/model.py`` (its fields
+are filled from the schema by :func:`ledger.load.assemble.build_record`), an entry here, and
+the functions the entry names. Every stage reads this table instead of naming kinds one by one.
 """
 
 from __future__ import annotations

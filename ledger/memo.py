@@ -10,7 +10,7 @@ The results live in a :class:`Memo`, never in the module: the object that owns a
 ``Site``, the ``LiveLedger`` of ``kam serve``) creates one, makes it the active memo while it
 computes (``with memo.active():``) and drops it with itself. The active memo is a context
 variable, so each thread sees only the memo its own caller made active; with none active a
-memoised function is simply called. Functions deep in the pipeline (``model._revenue``,
+memoised function is simply called. Functions deep in the pipeline (``assemble._revenue``,
 ``rules.check_account``) are thus memoised without a memo parameter threaded through every
 stage in between.
 """

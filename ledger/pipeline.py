@@ -13,11 +13,12 @@ from ledger.check.diagnostics import Diagnostic, sort_diagnostics
 from ledger.check.locate import locate
 from ledger.check.rules import check_account as rule_problems
 from ledger.check.rules import check_ledger
+from ledger.load.assemble import build_settings, default_settings
 from ledger.load.cache import NO_CACHE, Cache, settled
 from ledger.load.loader import build_one, files_to_read, load_ledger, records_by_account
 from ledger.load.read import DOCUMENTS, Read, read_through
 from ledger.load.walk import Files, fingerprint, walk_account, walk_top
-from ledger.model import Ledger, build_settings, default_settings
+from ledger.model import Ledger
 
 
 @dataclass(frozen=True)

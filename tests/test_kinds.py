@@ -19,8 +19,9 @@ import pytest
 
 from ledger.derive.schedule import KINDS as DUE_KINDS
 from ledger.kinds import dated_kinds, kind_named, record_folders, record_kinds, schema_kinds
+from ledger.load.assemble import build_account, build_record
 from ledger.load.schema import load_schema, with_defaults
-from ledger.model import Account, build_account, build_record
+from ledger.model import Account
 from ledger.pipeline import check
 from tests.conftest import AS_OF, REPO, SAMPLE, write_files
 

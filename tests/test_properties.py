@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from ledger.derive.schedule import due_items
 from ledger.derive.tiers import compute_tiers
-from ledger.model import Ledger, Visit, build_account, build_record, default_settings
+from ledger.load.assemble import build_account, build_record, default_settings
+from ledger.model import Ledger, Visit
 from ledger.render.exports import due_csv, due_ics, due_json
 
 ORDER = {"A": 0, "B": 1, "C": 2}

@@ -13,7 +13,8 @@ import pytest
 from ledger.check.diagnostics import CODES
 from ledger.cli import main
 from ledger.kinds import schema_kinds
-from ledger.load.schema import FORMAT_CODES, load_schema
+from ledger.load.explain import FORMAT_CODES
+from ledger.load.schema import load_schema
 from ledger.render.schemadoc import update
 from tests.conftest import REPO
 

@@ -23,12 +23,13 @@ from ledger.check.diagnostics import Diagnostic, sort_diagnostics
 from ledger.check.locate import locate
 from ledger.check.rules import check_account
 from ledger.live.site import LiveSite
+from ledger.load.assemble import build_settings, default_settings
 from ledger.load.cache import NO_CACHE, Cache
 from ledger.load.loader import build_one, files_to_read, records_by_account
 from ledger.load.read import Entry, Read, read_documents, read_through
 from ledger.load.walk import Files, ignored, walk, walk_account, walk_top
 from ledger.memo import Memo
-from ledger.model import Account, Ledger, Settings, build_settings, default_settings
+from ledger.model import Account, Ledger, Settings
 from ledger.pipeline import Checked
 
 # LiveSite lives in ledger.live.site; callers that import it from here still find it

@@ -9,17 +9,11 @@ from typing import Any
 
 from ledger.check.diagnostics import Diagnostic
 from ledger.kinds import dated_kinds
+from ledger.load.assemble import build_account, build_record, build_settings, default_settings
 from ledger.load.cache import NO_CACHE, Cache
 from ledger.load.read import Read, read_documents
 from ledger.load.walk import Files, walk
-from ledger.model import (
-    Account,
-    Ledger,
-    build_account,
-    build_record,
-    build_settings,
-    default_settings,
-)
+from ledger.model import Account, Ledger
 
 
 def load_ledger(

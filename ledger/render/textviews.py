@@ -93,8 +93,17 @@ def _bar(value: float, top: float, cells: int = 24) -> str:
 def show_view(
     account: Account, settings: Settings, tiers: TierTable, items: Sequence[DueItem], as_of: dt.date
 ) -> str:
-    a, cur = account, settings.currency
-    row = next(r for r in tiers.rows if r.account == a.id)
+    """One account's sheet: the card, the tier and why, the trend, contacts, visits,
+    complaints and what is due. What the files hold is shown escaped (``ledger.printable``)."""
+    out = _card(account, settings.currency)
+    out += _tier_and_trend(account, settings, tiers, as_of)
+    out += _contacts(account)
+    out += _records(account, as_of)
+    out += _due(items)
+    return printable("\n".join(out))
+
+
+def _card(a: Account, cur: str) -> list[str]:
     out = [f"{a.display_name} — {a.name} ({a.id})"]
     facts = [f"manager {a.manager}", a.status]
     facts += [x for x in (a.stage, a.industry, a.region) if x]
@@ -109,7 +118,12 @@ def show_view(
             f"credit {money(c.limit)} {cur}, {c.terms_days or 0} days; outstanding "
             f"{money(c.outstanding or 0)}, overdue {money(c.overdue or 0)}"
         )
-    out += ["", "Tier"]
+    return out
+
+
+def _tier_and_trend(a: Account, settings: Settings, tiers: TierTable, as_of: dt.date) -> list[str]:
+    row = next(r for r in tiers.rows if r.account == a.id)
+    out = ["", "Tier"]
     if row.tier is None:
         out.append(f"  none ({row.why})")
     else:
@@ -122,55 +136,53 @@ def show_view(
     out += [
         "",
         f"{settings.tiers.measure.capitalize()} {fmt_month(months[0])}…"
-        f"{fmt_month(months[-1])}: {money(float(row.measure))} {cur}",
+        f"{fmt_month(months[-1])}: {money(float(row.measure))} {settings.currency}",
     ]
     for m, v in zip(months, values, strict=True):
         out.append(f"  {fmt_month(m)}  {money(v):>12}  {_bar(v, top)}")
-    if a.contacts:
-        out += ["", "Contacts"]
-        rows = []
-        for p in a.contacts:
-            b = p.birthday
-            birthday = ""
-            if b:
-                birthday = f"{b.month:02d}-{b.day:02d}" + (
-                    " lunar" if b.calendar == "lunar" else ""
-                )
-            rows.append([p.id, p.name, p.role or "", p.decision_role or "", birthday])
-        out.append(_indent(table(["id", "name", "role", "decision", "birthday"], rows)))
+    return out
+
+
+def _contacts(a: Account) -> list[str]:
+    if not a.contacts:
+        return []
+    rows = []
+    for p in a.contacts:
+        b = p.birthday
+        birthday = ""
+        if b:
+            birthday = f"{b.month:02d}-{b.day:02d}" + (" lunar" if b.calendar == "lunar" else "")
+        rows.append([p.id, p.name, p.role or "", p.decision_role or "", birthday])
+    return ["", "Contacts", _indent(table(["id", "name", "role", "decision", "birthday"], rows))]
+
+
+def _records(a: Account, as_of: dt.date) -> list[str]:
+    out: list[str] = []
     visits = [v for v in a.visits if v.status == "done"][-5:]
     if visits:
-        out += ["", "Last visits"]
         rows = [[str(v.date), v.mode, v.kind.replace("_", " "), v.summary or ""] for v in visits]
-        out.append(_indent(table(["date", "mode", "kind", "summary"], rows, limits={3: 40})))
+        head = ["date", "mode", "kind", "summary"]
+        out += ["", "Last visits", _indent(table(head, rows, limits={3: 40}))]
     open_ = [x for x in a.complaints if x.status in ("open", "in_progress")]
     if open_:
-        out += ["", "Open complaints"]
         rows = [
             [str(x.opened), x.severity, x.status, f"{(as_of - x.opened).days} days", x.summary]
             for x in open_
         ]
-        out.append(
-            _indent(table(["opened", "severity", "status", "age", "summary"], rows, limits={4: 36}))
-        )
-    if items:
-        out += ["", "Due"]
-        rows = [
-            [
-                str(i.due),
-                str(i.days),
-                i.status.replace("_", " "),
-                i.kind.replace("_", " "),
-                i.detail,
-            ]
-            for i in items
-        ]
-        out.append(
-            _indent(
-                table(["due", "days", "status", "kind", "detail"], rows, right=(1,), limits={4: 36})
-            )
-        )
-    return printable("\n".join(out))
+        head = ["opened", "severity", "status", "age", "summary"]
+        out += ["", "Open complaints", _indent(table(head, rows, limits={4: 36}))]
+    return out
+
+
+def _due(items: Sequence[DueItem]) -> list[str]:
+    if not items:
+        return []
+    rows = [
+        [str(i.due), str(i.days), i.status.replace("_", " "), i.kind.replace("_", " "), i.detail]
+        for i in items
+    ]
+    head = ["due", "days", "status", "kind", "detail"]
+    return ["", "Due", _indent(table(head, rows, right=(1,), limits={4: 36}))]
 
 
 def _indent(text: str) -> str:

@@ -90,10 +90,18 @@ def _months_back(until: dt.date, count: int) -> list[str]:
 
 
 def _account(rng: random.Random, account: str, n: int, until: dt.date) -> Iterator[tuple[str, str]]:
-    city = rng.choice(_CITIES)
-    industry = rng.choice(_INDUSTRIES)
+    """The files of one account. (The random draws keep their order: same seed, same ledger.)"""
     manager = _MANAGERS[n % len(_MANAGERS)]
     contacts = [f"c{i}" for i in range(len(_ROLES))]
+    yield f"{account}/dossier.yaml", _dossier(rng, n, until, manager)
+    start = until - dt.timedelta(days=14 * (VISITS_PER_ACCOUNT - 1))
+    yield from _complaints(rng, account, start, until, manager, contacts)
+    yield from _visits(rng, account, start, until, manager, contacts)
+
+
+def _dossier(rng: random.Random, n: int, until: dt.date, manager: str) -> str:
+    city = rng.choice(_CITIES)
+    industry = rng.choice(_INDUSTRIES)
     # A long tail, as real books have: a few large accounts, many small ones.
     base = int(5_000_000 / (1 + n % 200) ** 0.9 * rng.uniform(0.6, 1.4)) + 10_000
     lines = [
@@ -108,7 +116,8 @@ def _account(rng: random.Random, account: str, n: int, until: dt.date) -> Iterat
         f"credit: {{limit: {base * 3}, terms_days: 60, outstanding: {base}, overdue: 0}}",
         "contacts:",
     ]
-    for cid, (role, decision) in zip(contacts, _ROLES, strict=True):
+    for i, (role, decision) in enumerate(_ROLES):
+        cid = f"c{i}"
         birthday = f"{rng.randint(1960, 1995)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
         lines += [
             f"  - id: {cid}",
@@ -125,17 +134,24 @@ def _account(rng: random.Random, account: str, n: int, until: dt.date) -> Iterat
         amount = int(base * rng.uniform(0.8, 1.2))
         lines.append(f"  - {{period: {period}, amount: {amount}, profit: {amount // 6}}}")
     lines.append(f"notes: {yaml_scalar('演示客户：' + industry + '行业，' + city + '。')}")
-    yield f"{account}/dossier.yaml", "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n"
 
-    start = until - dt.timedelta(days=14 * (VISITS_PER_ACCOUNT - 1))
+
+def _complaints(
+    rng: random.Random,
+    account: str,
+    start: dt.date,
+    until: dt.date,
+    manager: str,
+    contacts: list[str],
+) -> Iterator[tuple[str, str]]:
+    """Complaints, each closed one followed up by a visit three days later."""
     complaint_days = sorted(
         rng.sample(range(14 * (VISITS_PER_ACCOUNT - 2)), COMPLAINTS_PER_ACCOUNT)
     )
-    complaints = []
     for i, offset in enumerate(complaint_days):
         opened = start + dt.timedelta(days=offset)
         cid = f"{opened}-c{i}"
-        complaints.append(cid)
         status = "closed" if opened < until - dt.timedelta(days=30) else "in_progress"
         text = [
             f"opened: {opened}",
@@ -159,6 +175,17 @@ def _account(rng: random.Random, account: str, n: int, until: dt.date) -> Iterat
                 f"received_by: [{rng.choice(contacts)}]\nfollows_up: {cid}\n"
                 "summary: 投诉处理后回访，客户认可处理结果。\nsatisfaction: satisfied\n",
             )
+
+
+def _visits(
+    rng: random.Random,
+    account: str,
+    start: dt.date,
+    until: dt.date,
+    manager: str,
+    contacts: list[str],
+) -> Iterator[tuple[str, str]]:
+    """A visit every two weeks, the last one planned a week ahead."""
     for i in range(VISITS_PER_ACCOUNT - COMPLAINTS_PER_ACCOUNT):
         day = start + dt.timedelta(days=14 * i)
         planned = i == VISITS_PER_ACCOUNT - COMPLAINTS_PER_ACCOUNT - 1
