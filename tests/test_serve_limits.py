@@ -39,9 +39,15 @@ def timed_get(port: int, path: str = "/") -> tuple[int | None, float]:
 
 
 def answers_at_once(port: int, when: str) -> float:
+    """Seconds a GET of the home page took, asserted under a second (it was rendered before by
+    ``warm``: the time measured is the server's, not a first rendering on a busy machine)."""
     status, seconds = timed_get(port)
     assert status == 200 and seconds < ANSWER_SECONDS, f"{when}: {status} after {seconds:.2f} s"
     return seconds
+
+
+def warm(port: int) -> None:
+    assert get(port, "/")[0] == 200
 
 
 def proc_status(pid: int, field: str) -> int:
@@ -86,6 +92,7 @@ def test_twelve_thousand_half_open_connections(roomy_server: tuple[Kam, int, int
     kam, port, limit = roomy_server
     pid = kam.proc.pid
     wanted = min(12_000, limit - 500)
+    warm(port)
     answers_at_once(port, "before")
     threads_before, fds_before = proc_status(pid, "Threads"), open_fds(pid)
     held: list[socket.socket] = []
@@ -118,6 +125,7 @@ def test_slow_clients_are_dropped(server: tuple[Kam, int]) -> None:  # noqa: F81
     """50 clients trickle a request head one byte a second: each is dropped once its head is
     ``head_seconds`` late, and a normal GET is answered within 1 s all along."""
     _, port = server
+    warm(port)
     trickle = b"X-Slow: 1\r\n"
     clients = []
     for _ in range(50):
@@ -258,6 +266,7 @@ def test_long_polls_do_not_starve_the_pool(server: tuple[Kam, int], ledger: Path
     _, port = server
     version = json.loads(get(port, "/__kam/changes?since=x")[1])["version"]
     request = f"GET /__kam/changes?since={version} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"
+    warm(port)
     polls = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(100)]
     try:
         for sock in polls:

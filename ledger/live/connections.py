@@ -12,8 +12,8 @@ or never reads its answer holds one socket and a deadline, never a thread:
 - at most ``max_connections`` are open at once (fewer when the file-descriptor limit is low):
   a new one closes the oldest that is not being answered, so a flood of idle connections only
   ever evicts itself and a new client is read at once;
-- a long poll (``Reply.held``) is kept by the loop, not by a worker, and at most ``max_held``
-  at once: more are answered at once.
+- a long poll (``Reply.held``) is kept by the loop, not by a worker, asked again every
+  ``SWEEP_SECONDS``, and at most ``max_held`` at once: more are answered at once.
 
 The pages themselves are ``ledger.live.server``'s.
 """
@@ -73,7 +73,7 @@ class Reply:
 
     data: bytes = b""
     close: bool = False
-    #: a long poll: asked on every wake-up, returns the answer once there is one (always when
+    #: a long poll: asked every sweep, returns the answer once there is one (always when
     #: its argument, "time is up", is true)
     held: Callable[[bool], bytes | None] | None = None
     hold_seconds: float = 0.0
@@ -153,7 +153,10 @@ class Connections:
         """Accept, read, dispatch and write until ``stop``."""
         next_sweep = time.monotonic()
         while not self._stop:
-            for key, events in self._selector.select(SWEEP_SECONDS):
+            # deadlines and held long polls are looked at every SWEEP_SECONDS: a new version
+            # reaches the open pages that fast; with no connection open, nothing to look at
+            idle = not self._conns and not self._accept_paused_until
+            for key, events in self._selector.select(None if idle else SWEEP_SECONDS):
                 if key.data == "accept":
                     self._accept()
                 elif key.data == "wake":
@@ -180,9 +183,6 @@ class Connections:
         self._selector.close()
         self._wake_r.close()
         self._wake_w.close()
-
-    def open_count(self) -> int:
-        return len(self._conns)
 
     def _accept(self) -> None:
         for _ in range(ACCEPTS_PER_TURN):
@@ -326,7 +326,6 @@ class Connections:
         fd = conn.sock.fileno()
         if self._conns.get(fd) is conn:
             del self._conns[fd]
-        if conn.state != BUSY:
-            with contextlib.suppress(KeyError, ValueError):
-                self._selector.unregister(conn.sock)
+        with contextlib.suppress(KeyError, ValueError):  # a busy one is not registered
+            self._selector.unregister(conn.sock)
         conn.sock.close()

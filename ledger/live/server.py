@@ -25,7 +25,6 @@ import json
 import os
 import re
 import socket
-import threading
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -276,9 +275,6 @@ class Server:
             raise
         self.server_address = self.socket.getsockname()
         self.connections = Connections(self.socket, self.respond, limits)
-        self._closed = threading.Event()
-        self._follower = threading.Thread(target=self._follow_versions, daemon=True)
-        self._follower.start()
 
     def respond(self, head: bytes, address: Any) -> Reply:
         """The answer to one request head (run by a worker of the pool)."""
@@ -290,15 +286,6 @@ class Server:
         close = handler.close_connection or handler.body_follows()
         return Reply(handler.wfile.getvalue(), close, handler.held, POLL_SECONDS)
 
-    def _follow_versions(self) -> None:
-        """Wake the connection loop when the site has a new version: held long polls answer."""
-        version = self.site.version
-        while not self._closed.is_set():
-            new = self.site.wait(version, 1.0)
-            if new != version:
-                version = new
-                self.connections.wake()
-
     def serve_forever(self) -> None:
         self.connections.run()
 
@@ -307,7 +294,5 @@ class Server:
         self.connections.stop()
 
     def server_close(self) -> None:
-        self._closed.set()
         self.connections.close()
         self.socket.close()
-        self._follower.join(2)
