@@ -8,26 +8,34 @@ can be reached, whatever the URL says), only answers GET and HEAD, and, when bou
 only to requests whose Host header names loopback (a web page elsewhere cannot use DNS
 rebinding to read the reports). Pages it serves carry a small script that reloads them when a
 new version is built; ``kam build`` output never does.
+
+Sockets, limits and timeouts are ``ledger.live.connections``'s: a fixed pool of threads, each
+client bounded in time and size, so no client can exhaust the process.
 """
 
 from __future__ import annotations
 
 import contextlib
+import email.utils
+import http
 import http.server
+import io
 import ipaddress
 import json
 import os
+import re
 import socket
-import sys
-import threading
+import traceback
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from ledger.live.connections import Connections, Limits, Reply
 from ledger.live.ledger import LiveSite
 
 LIVE_PREFIX = "/__kam/"
 POLL_SECONDS = 25  # how long a reload long-poll waits before answering "no change"
-MAX_WAITERS = 64  # long-polls held at once; more get an immediate answer
+LIMITS = Limits()  # the sizes, counts and timeouts, documented in docs/security.md
 
 LIVE_JS = b"""\
 // Injected by 'kam serve' only: reload this page when the ledger is rebuilt.
@@ -83,29 +91,107 @@ def site_path(url_path: str) -> str | None:
     return path
 
 
+LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+HOST_NAME = re.compile(rf"{LABEL}(?:\.{LABEL})*")  # a DNS name or an IPv4 address
+PORT = re.compile(r"[0-9]{1,5}")
+
+
+def parse_host(header: str) -> str | None:
+    """The host a Host header names (lower case; an IPv6 literal without its brackets), or None
+    unless it is exactly a host name, an IPv4 address or a bracketed IPv6 address, then
+    optionally ``:`` and a port: no user info, path, second port, empty port, space or junk."""
+    text = header.lower()
+    if text.startswith("["):
+        host, bracket, rest = text[1:].partition("]")
+        if not bracket or not _ipv6(host):
+            return None
+    else:
+        host, colon, port = text.partition(":")
+        rest = colon + port
+        if not HOST_NAME.fullmatch(host):
+            return None
+    if rest and not (rest[0] == ":" and PORT.fullmatch(rest[1:]) and int(rest[1:]) <= 65535):
+        return None
+    return host
+
+
+def _ipv6(text: str) -> bool:
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return "%" not in text  # a zone (scope) id is not part of a Host header
+
+
 def loopback_host(host: str) -> bool:
+    """True for ``localhost``, a name under ``.localhost`` and loopback addresses."""
     if host == "localhost" or host.endswith(".localhost"):
         return True
     with contextlib.suppress(ValueError):
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        return ipaddress.ip_address(host).is_loopback
     return False
 
 
-def allowed_host(header: str | None, bound: str) -> bool:
-    """DNS-rebinding guard: on a loopback bind, the Host header must name loopback."""
-    if not loopback_host(bound):
-        return True  # the user chose to serve beyond this machine
-    if not header:
-        return False
-    host = header.rsplit(":", 1)[0] if not header.endswith("]") else header
-    if header.startswith("[") and "]" in header:
-        host = header[: header.index("]") + 1]
-    return loopback_host(host.lower())
+def allowed_host(headers: list[str] | str | None, bound: str) -> bool:
+    """DNS-rebinding guard: on a loopback bind, the request has one Host header, well formed,
+    naming loopback; beyond loopback (the user's choice), a well-formed Host or none."""
+    values = [headers] if isinstance(headers, str) else list(headers or [])
+    host = parse_host(values[0]) if len(values) == 1 else None
+    if not loopback_host(bound.strip("[]")):
+        return not values or host is not None
+    return host is not None and loopback_host(host)
+
+
+def response(
+    code: int, body: bytes, kind: str = "text/plain; charset=utf-8", head: bool = False
+) -> bytes:
+    """A whole HTTP/1.1 answer, headers and (unless ``head``) body."""
+    lines = [
+        f"HTTP/1.1 {code} {http.HTTPStatus(code).phrase}",
+        "Server: kam",
+        f"Date: {email.utils.formatdate(usegmt=True)}",
+        f"Content-Type: {kind}",
+        f"Content-Length: {len(body)}",
+        "Cache-Control: no-store",
+        "X-Content-Type-Options: nosniff",
+        "Referrer-Policy: no-referrer",
+    ]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (b"" if head else body)
+
+
+def changes_answer(site: LiveSite, since: int, head: bool) -> Callable[[bool], bytes | None]:
+    """The long poll of an open page: answered once the site has a version newer than
+    ``since``, or when time is up ("no change")."""
+
+    def answer(time_is_up: bool) -> bytes | None:
+        version = site.version
+        if version == since and not time_is_up:
+            return None
+        return response(200, json.dumps({"version": version}).encode(), TYPES[".json"], head)
+
+    return answer
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
-    server: Server
+    """One request head, read from memory; the answer is written to memory (``wfile``) or,
+    for a long poll, left in ``held`` for the connection loop to send when it is ready."""
+
+    server: Server  # type: ignore[assignment]
     protocol_version = "HTTP/1.1"
+    server_version = "kam"
+    sys_version = ""
+
+    def setup(self) -> None:
+        self.rfile = io.BytesIO(self.request)
+        self.wfile = io.BytesIO()
+        self.held: Callable[[bool], bytes | None] | None = None
+
+    def handle(self) -> None:
+        self.close_connection = True
+        self.handle_one_request()
+
+    def finish(self) -> None:
+        pass  # nothing to flush or close: the connection is the loop's
 
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.verbose:
@@ -118,8 +204,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self._answer(head=False)
 
     def _answer(self, head: bool) -> None:
-        if not allowed_host(self.headers.get("Host"), self.server.bound_host):
+        if not allowed_host(self.headers.get_all("Host"), self.server.bound_host):
             self._send(421, b"Misdirected request: kam serves this machine only\n", head=head)
+            return
+        if not self.path.startswith("/"):  # absolute form names another host than Host does
+            self._send(400, b"Bad request\n", head=head)
             return
         if self.path.startswith(LIVE_PREFIX):
             self._live(head)
@@ -139,50 +228,71 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if url.path == LIVE_PREFIX + "live.js":
             self._send(200, LIVE_JS, TYPES[".js"], head)
         elif url.path == LIVE_PREFIX + "changes":
-            since = url.query.removeprefix("since=")
             site = self.server.site
             version = site.version
-            if since == str(version) and self.server.waiters.acquire(blocking=False):
-                try:
-                    version = site.wait(version, POLL_SECONDS)
-                finally:
-                    self.server.waiters.release()
-            self._send(200, json.dumps({"version": version}).encode(), TYPES[".json"], head)
+            if url.query.removeprefix("since=") == str(version):
+                self.log_request(200)
+                self.held = changes_answer(site, version, head)  # the loop holds it
+            else:
+                body = json.dumps({"version": version}).encode()
+                self._send(200, body, TYPES[".json"], head)
         else:
             self._send(404, b"Not found\n", head=head)
 
     def _send(
         self, code: int, body: bytes, kind: str = "text/plain; charset=utf-8", head: bool = False
     ) -> None:
-        try:
-            self.send_response(code)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            self.send_header("X-Content-Type-Options", "nosniff")
-            self.send_header("Referrer-Policy", "no-referrer")
-            self.end_headers()
-            if not head:
-                self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            self.close_connection = True  # the browser went away: nothing to do
+        self.log_request(code)
+        self.wfile.write(response(code, body, kind, head))
+
+    def body_follows(self) -> bool:
+        """True when the request announced a body: it is not read, so the connection closes."""
+        headers = getattr(self, "headers", None)
+        if headers is None:
+            return False
+        length = headers.get("Content-Length", "0").strip()
+        return "Transfer-Encoding" in headers or length != "0"
 
 
-class Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 64
+class Server:
+    """``kam serve``'s HTTP server on ``host``:``port`` (0: a free one), answering from
+    ``site``; ``serve_forever`` until ``shutdown`` or Ctrl+C, then ``server_close``."""
 
-    def __init__(self, host: str, port: int, site: LiveSite, verbose: bool = False) -> None:
+    def __init__(
+        self, host: str, port: int, site: LiveSite, verbose: bool = False, limits: Limits = LIMITS
+    ) -> None:
         self.site = site
         self.bound_host = host
         self.verbose = verbose
-        self.waiters = threading.BoundedSemaphore(MAX_WAITERS)
-        if ":" in host:
-            self.address_family = socket.AF_INET6
-        super().__init__((host, port), Handler)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.socket = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.socket.bind((host, port))
+            self.socket.listen(limits.backlog)
+        except OSError:
+            self.socket.close()
+            raise
+        self.server_address = self.socket.getsockname()
+        self.connections = Connections(self.socket, self.respond, limits)
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        exc = sys.exc_info()[1]
-        if isinstance(exc, (ConnectionError, TimeoutError)):
-            return  # a client that disconnects abruptly is not an error of kam
-        super().handle_error(request, client_address)
+    def respond(self, head: bytes, address: Any) -> Reply:
+        """The answer to one request head (run by a worker of the pool)."""
+        try:
+            handler = Handler(head, address, self)  # type: ignore[arg-type]
+        except Exception:  # a bug of kam: say so, answer 500, keep serving
+            traceback.print_exc()
+            return Reply(response(500, b"Internal error\n"), close=True)
+        close = handler.close_connection or handler.body_follows()
+        return Reply(handler.wfile.getvalue(), close, handler.held, POLL_SECONDS)
+
+    def serve_forever(self) -> None:
+        self.connections.run()
+
+    def shutdown(self) -> None:
+        """Make ``serve_forever`` return (from another thread)."""
+        self.connections.stop()
+
+    def server_close(self) -> None:
+        self.connections.close()
+        self.socket.close()
