@@ -116,6 +116,8 @@ def dashboard(site: Site) -> dict[str, Any]:
         "window": window_months(site.as_of, ledger.settings.tiers.window_months),
         "overdue_revisits": [i for i in overdue if i.kind == "revisit"],
         "late_complaints": [i for i in overdue if i.kind == "complaint_overdue"],
+        # every other kind (complaint follow-ups, planned visits, …): the dashboard omits none
+        "other_overdue": [i for i in overdue if i.kind not in ("revisit", "complaint_overdue")],
         "charts": [
             _pareto(site, ranked),
             _tier_mix_chart(site),

@@ -22,7 +22,9 @@ from ledger import __version__
 from ledger.check.diagnostics import format_json
 from ledger.derive.schedule import DueItem, due_items
 from ledger.derive.tiers import TierTable, compute_tiers
+from ledger.kinds import dated_kinds
 from ledger.load.schema import data_dir
+from ledger.load.walk import SETTINGS_NAMES
 from ledger.memo import Memo
 from ledger.model import Account
 from ledger.pipeline import Checked
@@ -54,6 +56,17 @@ def make_env(lang: str) -> jinja2.Environment:
     env.filters["markdown"] = markdown
     env.filters["account_href"] = account_href
     return env
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """Accounts and files the figures leave out, because nothing of them could be used."""
+
+    accounts: tuple[str, ...] = ()
+    files: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.accounts or self.files)
 
 
 @dataclass(frozen=True)
@@ -112,6 +125,33 @@ class Site:
             groups["problems"].setdefault(d.file.split("/", 1)[0], []).append(d)
         return groups
 
+    @cached_property
+    def flagged(self) -> dict[str, int]:
+        """Errors in the files of each account, by account id: wherever an account is listed,
+        a flag links to its problems."""
+        out: dict[str, int] = {}
+        for d in self.checked.errors:
+            if "/" in d.file:
+                account = d.file.split("/", 1)[0]
+                out[account] = out.get(account, 0) + 1
+        return out
+
+    @cached_property
+    def left_out(self) -> LeftOut:
+        """What the figures leave out: accounts whose dossier could not be used at all, and
+        files of the other accounts that could not be read (every page's header says so)."""
+        built = {a.id: a for a in self.ledger.accounts}
+        read = {a.file for a in built.values()}
+        read |= {r.file for a in built.values() for k in dated_kinds() for r in getattr(a, k.attr)}
+        accounts, files = set(), set()
+        for d in self.checked.errors:
+            top = d.file.split("/", 1)[0]
+            if top not in built and d.file not in SETTINGS_NAMES:
+                accounts.add(top)
+            elif "/" in d.file and top in built and d.file not in read:
+                files.add(d.file)
+        return LeftOut(tuple(sorted(accounts)), tuple(sorted(files)))
+
     def by_account(self, what: str, account_id: str) -> list[Any]:
         return self._grouped[what].get(account_id, [])
 
@@ -140,6 +180,7 @@ class Site:
     def prepare(self) -> None:
         """Compute the figures every page shares (before forking workers that render pages)."""
         shared = ("fmt", "table", "items", "tiers", "rows", "_grouped", "page_paths", "nav")
+        shared += ("flagged", "left_out")
         for name in (*shared, "account_paths"):
             getattr(self, name)
 
