@@ -9,6 +9,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from ledger import limits
+
 Month = tuple[int, int]  # (year, month)
 
 
@@ -88,7 +90,10 @@ class Birthday:
     @property
     def exists(self) -> bool:
         """A day of its calendar (a Chinese-calendar month 1-12 and day 1-30; a real Gregorian
-        date, 29 February included); the rule ``bad-date`` reports the others."""
+        date, 29 February included) in the years kam computes for; the rule ``bad-date``
+        reports the others."""
+        if self.year is not None and not limits.FIRST_DAY.year <= self.year <= limits.LAST_DAY.year:
+            return False
         if self.calendar == "lunar":
             return 1 <= self.month <= 12 and 1 <= self.day <= 30
         try:

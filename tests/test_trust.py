@@ -366,3 +366,73 @@ def test_what_the_schema_property_test_found_is_reported_not_crashed(tmp_path: P
         assert "Traceback" not in proc.stderr
     proc, _ = kam("--ledger", str(root), "due", "--format", "ics", "--as-of", "2026-11-30")
     assert "X-WR-CALNAME:华东区 台账" in proc.stdout
+
+
+def test_a_wrong_value_never_gets_its_default_in_its_place(tmp_path: Path) -> None:
+    """Found in review: 'status: canceled' (for cancelled) counted as a done visit and reset
+    the revisit clock; 'status: lsot' (for lost) made an active account of a lost one."""
+    root = write_files(
+        tmp_path / "ledger",
+        {
+            "ledger.yaml": "revisit: {interval_days: {default: 30}}\n",
+            "acme/dossier.yaml": "name: Acme\nmanager: 王磊\n"
+            "revenue:\n  - {period: 2026-01, amount: 100}\n",
+            "acme/visits/2026-03-01.yaml": "date: 2026-03-01\nmode: phone\nsummary: x\n",
+            "acme/visits/2026-05-20.yaml": "date: 2026-05-20\nmode: phone\nstatus: canceled\n",
+            "beta/dossier.yaml": "name: Beta\nmanager: 李娜\nstatus: lsot\n"
+            "revenue:\n  - {period: 2026-01, amount: 900}\n",
+        },
+    )
+    base = ["--no-cache", "--ledger", str(root)]
+    proc, _ = kam(*base, "due", "--format", "json", "--as-of", "2026-06-01")
+    revisit = [i for i in json.loads(proc.stdout)["items"] if i["kind"] == "revisit"]
+    assert [(i["account"], i["due"]) for i in revisit] == [("acme", "2026-03-31")]
+    proc, _ = kam(*base, "tiers", "--format", "json", "--as-of", "2026-06-01")
+    assert [r["account"] for r in json.loads(proc.stdout)["accounts"]] == ["acme"]
+    site = tmp_path / "site"
+    kam(*base, "build", "-o", str(site), "--as-of", "2026-06-01")
+    notice = (site / "index.html").read_text(encoding="utf-8")
+    assert "1 account (beta)" in notice and "acme/visits/2026-05-20.yaml" in notice
+
+
+def _on_a_terminal(*args: str) -> bytes:
+    """kam's standard output when it is a terminal (a pseudo-terminal of its own)."""
+    import pty
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ledger", *args],
+        stdout=follower,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    os.close(follower)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the child closed its end
+            break
+        if not chunk:
+            break
+        out += chunk
+    proc.wait()
+    os.close(leader)
+    return out
+
+
+def test_data_formats_are_exact_in_a_pipe_and_escaped_on_a_terminal(tmp_path: Path) -> None:
+    """Found in review: CSV, JSON, ICS and annotations went raw to a terminal, and click
+    stripped what looked like ANSI codes from them in a pipe (data lost in 'tiers.csv')."""
+    name = "Acme\x1b]8;;http://evil.example\x1b\\"
+    root = write_files(
+        tmp_path / "ledger",
+        {"acme/dossier.yaml": f"name: {json.dumps(name)}\nmanager: 王磊\n{json.dumps(name)}: x\n"},
+    )
+    args = ["--no-cache", "--ledger", str(root)]
+    piped, _ = kam(*args, "tiers", "--format", "csv", "--as-of", "2026-06-01")
+    assert name in piped.stdout  # the data as it is
+    for command in (["tiers", "--format", "csv"], ["validate", "--format", "github"]):
+        shown = _on_a_terminal(*args, *command, "--as-of", "2026-06-01")
+        assert b"\x1b" not in shown, command
+        assert b"Acme\\x1b]8;;http://evil.example" in shown, command

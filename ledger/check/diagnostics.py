@@ -153,8 +153,9 @@ def format_github(d: Diagnostic) -> str:
     """A GitHub Actions workflow annotation."""
     message = d.message + (f" (hint: {d.hint})" if d.hint else "")
     return (
-        f"::{d.severity} file={_github_escape(d.file, True)},line={d.line},col={d.column},"
-        f"title={_github_escape(d.code, True)}::{_github_escape(message)}"
+        f"::{d.severity} file={printable(_github_escape(d.file, True))},line={d.line},"
+        f"col={d.column},"
+        f"title={_github_escape(d.code, True)}::{printable(_github_escape(message))}"
     )
 
 

@@ -7,6 +7,7 @@ import contextlib
 import datetime as dt
 import functools
 import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from ledger.errors import KamError
 from ledger.load.cache import NO_CACHE, Cache
 from ledger.load.walk import find_root
 from ledger.pipeline import Checked, check
+from ledger.printable import printable
 
 #: processes that parse a large ledger's files (and render a large site)
 WORKERS = min(os.cpu_count() or 1, 4)
@@ -48,6 +50,17 @@ class KamGroup(_DomainErrors, click.Group):
 def say(line: str) -> None:
     """One line for the user on stderr (progress and summaries; results go to stdout)."""
     click.echo(line, err=True)
+
+
+def emit(text: str, data: bool, err: bool = False) -> None:
+    """Print a result without a newline of its own. Data (JSON, CSV, ICS, annotations) is
+    written as it is to a pipe or a file (click would strip what looks like an ANSI code from
+    it) and with control characters escaped on a terminal (``ledger.printable``); terminal
+    views escape the user's text themselves and keep their colours."""
+    stream = sys.stderr if err else sys.stdout
+    if data and getattr(stream, "isatty", lambda: False)():
+        text = printable(text)
+    click.echo(text, nl=False, err=err, color=True if data else None)
 
 
 def use_color(stream: Any) -> bool:

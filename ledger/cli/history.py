@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ledger.cli.context import KamCommand, ledger_root
+from ledger.cli.context import KamCommand, emit, ledger_root
 from ledger.cli.options import as_of_option, format_option
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def diff(
     from ledger.workflow.revisions import diff_revisions
 
     result = diff_revisions(ledger_root(ctx), rev_a, rev_b, as_of or dt.date.today())
-    click.echo(diff_formats()[fmt](result), nl=False)
+    emit(diff_formats()[fmt](result), data=fmt != "text")
 
 
 #: the commands of this module, for the group to register

@@ -26,6 +26,7 @@ from ledger.cli.context import (
     WORKERS,
     KamCommand,
     cache_for,
+    emit,
     ledger_root,
     pass_checked,
     report_errors,
@@ -77,8 +78,8 @@ def validate(ctx: click.Context, as_of: dt.date | None, fmt: str, strict: bool) 
     root = ledger_root(ctx)
     diagnostics, files = diagnose(root, as_of or dt.date.today(), cache_for(ctx, root), WORKERS)
     out, err = validate_formats()[fmt](diagnostics, files)
-    click.echo(out, nl=False)
-    click.echo(err, nl=False, err=True)
+    emit(out, data=fmt != "text")
+    emit(err, data=False, err=True)
     sys.exit(1 if count_errors(diagnostics, strict) else 0)
 
 
@@ -111,7 +112,7 @@ def tiers_formats() -> dict[str, Callable[[TierTable, Ledger], str]]:
 def tiers(checked: Checked, as_of: dt.date, fmt: str) -> None:
     """The ABC table: rank, measure, share, cumulative share and tier of every account."""
     table = compute_tiers(checked.ledger, as_of)
-    click.echo(tiers_formats()[fmt](table, checked.ledger), nl=False)
+    emit(tiers_formats()[fmt](table, checked.ledger), data=fmt != "table")
     sys.exit(report_errors(checked))
 
 
@@ -176,7 +177,7 @@ def due(
     ledger = checked.ledger
     items = due_items(ledger, compute_tiers(ledger, as_of), as_of, within)
     items = filter_due(items, manager, tier_filter, kind)
-    click.echo(due_formats()[fmt](items, as_of, within, ledger), nl=False)
+    emit(due_formats()[fmt](items, as_of, within, ledger), data=fmt != "table")
     sys.exit(report_errors(checked))
 
 

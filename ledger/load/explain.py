@@ -61,7 +61,7 @@ def _suggest(word: object, choices: Iterable[str]) -> str:
     return f"did you mean '{match[0]}'? " if match else ""
 
 
-def _property_schema(schema: dict[str, Any], path: Iterable[str | int]) -> dict[str, Any]:
+def property_schema(schema: dict[str, Any], path: Iterable[str | int]) -> dict[str, Any]:
     """The schema that describes the value at ``path`` (best effort, for titles and hints)."""
     for step in path:
         if isinstance(step, int):
@@ -112,7 +112,7 @@ class _Error:
 
     @property
     def about(self) -> str:
-        return _property_schema(self.schema, self.path).get("description", "")
+        return property_schema(self.schema, self.path).get("description", "")
 
     def make(self, message: str, hint: str = "", code: str = "schema", **kw: Any) -> Diagnostic:
         return error(self.file, code, message, hint=hint, path=kw.pop("at", self.path), **kw)
@@ -156,7 +156,7 @@ def _required(e: _Error) -> list[Diagnostic]:
     value = e.err.instance
     if not isinstance(value, dict):
         return _other(e)
-    parent = _property_schema(e.schema, e.path).get("properties", {})
+    parent = property_schema(e.schema, e.path).get("properties", {})
     schema_path = list(e.err.absolute_schema_path)
     because = f" when {_condition(e.schema, schema_path)}" if "then" in schema_path else ""
     out = []
@@ -204,7 +204,7 @@ def _type(e: _Error) -> list[Diagnostic]:
     if not e.path:
         what = e.file.rsplit("/", 1)[-1]
         return [e.make(f"{what} must be a mapping of keys to values, not {_describe(value)}")]
-    if isinstance(value, BadNumber):
+    if isinstance(value, BadNumber) and ("number" in str(expected) or "integer" in str(expected)):
         message = f"{e.where}: {value} is not a number kam can count with (finite, at most 15 "
         message += "significant digits)"
         hint = "write the figure as a plain number such as 1250000 or 1250000.50 (no NaN or "
@@ -220,7 +220,7 @@ def _type(e: _Error) -> list[Diagnostic]:
 
 
 def _pattern(e: _Error) -> list[Diagnostic]:
-    here = _property_schema(e.schema, e.path)
+    here = property_schema(e.schema, e.path)
     examples = here.get("examples") or e.err.schema.get("examples") or []
     hint = e.about + (f" Example: {examples[0]}" if examples else "")
     return [e.make(f"{e.where}: '{e.err.instance}' is not in the expected form", hint)]

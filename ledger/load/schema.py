@@ -122,7 +122,10 @@ def usable(kind: str, data: object) -> dict[str, Any] | None:
 
     A key a whole document needs only under a condition (``then``: the summary of a done visit)
     removes nothing: the model has room for its absence. Inside a document, the mapping that
-    lacks it is removed (``tiers`` of ``method: bands`` without bands: the default tiers)."""
+    lacks it is removed (``tiers`` of ``method: bands`` without bands: the default tiers).
+    Settings fall back to their defaults; in records a wrong value that has a default removes
+    the mapping that holds it, so the default never stands in for it."""
+    schema = load_schema(kind)
     for _ in range(8):  # each round removes the parents of what the previous round removed
         if not isinstance(data, dict):
             return None
@@ -141,9 +144,13 @@ def usable(kind: str, data: object) -> dict[str, Any] | None:
                 if path:  # a setting that needs another (bands for method: bands): dropped
                     drop.add(path)
                 continue
-            elif not path:
-                return None
             else:
+                if kind != "ledger" and "default" in explain.property_schema(schema, path):
+                    # never let the default stand in for a wrong value: 'status: canceled' is
+                    # not a done visit; the mapping holding it is left out instead
+                    path = path[:-1]
+                if not path:
+                    return None
                 drop.add(path)
         if not drop:
             return data
