@@ -111,15 +111,7 @@ def _kind_of_entry(entry: os.DirEntry[str], root: Path, rel: str, found: Files) 
         target = Path(os.path.realpath(entry.path))
         inside = target == root or root in target.parents
         if not inside or not target.is_file():
-            why = "outside the ledger" if not inside else "to a folder or nothing"
-            found.problems.append(
-                error(
-                    rel,
-                    "unsafe-path",
-                    f"symbolic link points {why}; not followed",
-                    hint="replace the link with the file itself",
-                )
-            )
+            found.problems.append(link_problem(rel, inside))
             return None
         found.stamps[rel] = stamp(target.stat())
         return "file"
@@ -133,6 +125,18 @@ def _kind_of_entry(entry: os.DirEntry[str], root: Path, rel: str, found: Files) 
         warning(rel, "unexpected-file", "not a regular file (a pipe, socket or device); skipped")
     )
     return None
+
+
+def link_problem(rel: str, inside: bool) -> Diagnostic:
+    """The unsafe-path of a symbolic link that is not followed: out of the ledger (``inside``
+    False) or to a folder or nothing."""
+    why = "outside the ledger" if not inside else "to a folder or nothing"
+    return error(
+        rel,
+        "unsafe-path",
+        f"symbolic link points {why}; not followed",
+        hint="replace the link with the file itself",
+    )
 
 
 def walk(root: Path) -> Files:
