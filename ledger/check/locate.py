@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -18,7 +19,7 @@ def locate(root: Path, diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
             out.append(d)
             continue
         if d.file not in files:
-            data = _read(root / d.file)
+            data = _read(root, d.file)
             files[d.file] = None if data is None else yamlfile.Positions(data)
         positions = files[d.file]
         if positions is None:
@@ -31,8 +32,13 @@ def locate(root: Path, diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     return out
 
 
-def _read(path: Path) -> bytes | None:
+def _read(root: Path, rel: str) -> bytes | None:
+    path = root / rel
     try:
+        # never through a link out of the ledger (unsafe-path): its target, /proc/self/environ
+        # or a key, would be shown as the offending line
+        if not Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root)):
+            return None
         if not path.is_file() or path.stat().st_size > yamlfile.MAX_BYTES:
             return None
         return path.read_bytes()

@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ledger.cli.context import KamCommand, emit, ledger_root
+from ledger.check.diagnostics import Diagnostic, format_text, summary_line
+from ledger.cli.context import KamCommand, emit, ledger_root, say
 from ledger.cli.options import as_of_option, format_option
+from ledger.printable import printable
 
 if TYPE_CHECKING:
     from ledger.derive.diff import LedgerDiff
@@ -52,7 +54,22 @@ def diff(
     from ledger.workflow.revisions import diff_revisions
 
     result = diff_revisions(ledger_root(ctx), rev_a, rev_b, as_of or dt.date.today())
-    emit(diff_formats()[fmt](result), data=fmt != "text")
+    emit(diff_formats()[fmt](result.diff), data=fmt != "text")
+    for rev, problems in result.problems.items():
+        _say_problems(rev, problems)
+
+
+def _say_problems(rev: str, problems: list[Diagnostic]) -> None:
+    """The problems of one side on stderr, as ``kam validate`` lines after the revision name:
+    what does not load there is left out of the diff, and the user should know."""
+    if not problems:
+        return
+    for d in problems:
+        say(f"{printable(rev)}: {format_text(d).splitlines()[0]}")
+    say(
+        f"kam: {summary_line(problems, len({d.file for d in problems}))} at {printable(rev)}; "
+        "what does not load there is left out of the diff"
+    )
 
 
 #: the commands of this module, for the group to register

@@ -92,20 +92,22 @@ def _enum(kind: str, field: str) -> list[str]:
 
 
 def _created(root: Path, path: Path, edit: bool, cache: Cache) -> None:
-    """Print the new file; open it when asked; name what is left to fill in (the diagnostics
-    of that file, from a check of its account alone)."""
+    """Print the new file; open it when asked; then check its account alone and say what
+    ``kam validate`` reports of the file (what is left to fill in) and of the folders that
+    hold it (their names): "it validates" only when that is nothing."""
     if edit:
         click.edit(filename=str(path))
     click.echo(path)
     rel = path.relative_to(root).as_posix()
     checked = check_account(root, rel.split("/", 1)[0], dt.date.today(), cache)
     left = [d for d in checked.diagnostics if d.file == rel]
-    if left:
-        say(f"kam: wrote {rel}; left to fill in:")
-        for d in left:
-            say("  " + format_text(d).splitlines()[0])
-    else:
+    around = [d for d in checked.diagnostics if rel.startswith(d.file + "/")]
+    if not left and not around:
         say(f"kam: wrote {rel}; it validates")
+        return
+    say(f"kam: wrote {rel}; " + ("kam validate reports:" if around else "left to fill in:"))
+    for d in around + left:
+        say("  " + format_text(d).splitlines()[0])
 
 
 @new.command("account")

@@ -9,6 +9,7 @@ import os
 import re
 import stat
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,15 +111,7 @@ def _kind_of_entry(entry: os.DirEntry[str], root: Path, rel: str, found: Files) 
         target = Path(os.path.realpath(entry.path))
         inside = target == root or root in target.parents
         if not inside or not target.is_file():
-            why = "outside the ledger" if not inside else "to a folder or nothing"
-            found.problems.append(
-                error(
-                    rel,
-                    "unsafe-path",
-                    f"symbolic link points {why}; not followed",
-                    hint="replace the link with the file itself",
-                )
-            )
+            found.problems.append(link_problem(rel, inside))
             return None
         found.stamps[rel] = stamp(target.stat())
         return "file"
@@ -134,6 +127,18 @@ def _kind_of_entry(entry: os.DirEntry[str], root: Path, rel: str, found: Files) 
     return None
 
 
+def link_problem(rel: str, inside: bool) -> Diagnostic:
+    """The unsafe-path of a symbolic link that is not followed: out of the ledger (``inside``
+    False) or to a folder or nothing."""
+    why = "outside the ledger" if not inside else "to a folder or nothing"
+    return error(
+        rel,
+        "unsafe-path",
+        f"symbolic link points {why}; not followed",
+        hint="replace the link with the file itself",
+    )
+
+
 def walk(root: Path) -> Files:
     """Find the ledger's files (FORMAT §1) and report names and files that do not belong."""
     found = Files(started_ns=time.time_ns())
@@ -145,9 +150,12 @@ def walk(root: Path) -> Files:
 def walk_top(root: Path, found: Files) -> list[os.DirEntry[str]]:
     """The top of the walk: ``ledger.yaml`` and problems of the root's entries into ``found``;
     returns the account folders."""
-    folders = []
+    folders: list[os.DirEntry[str]] = []
     for entry in _entries(root):
         if ignored(entry.name):
+            continue
+        if not decodable(entry.name):
+            found.problems.append(_not_utf8("", entry.name))
             continue
         kind = _kind_of_entry(entry, root, entry.name, found)
         if kind == "file" and entry.name in SETTINGS_NAMES:
@@ -156,33 +164,14 @@ def walk_top(root: Path, found: Files) -> list[os.DirEntry[str]]:
             else:
                 found.settings = entry.name
         elif kind == "dir":
+            # an account folder with a bad name is still read: only its name is wrong
+            found.problems += usable_name("", entry.name, [f.name for f in folders])
             folders.append(entry)
-    found.problems += _case_twins([e.name for e in folders], "")
     return folders
 
 
-def _case_twins(names: list[str], folder: str) -> list[Diagnostic]:
-    """Names that differ only in case: one file or folder on Windows and macOS, so a checkout
-    there would mix them up."""
-    first: dict[str, str] = {}
-    out = []
-    for name in names:
-        other = first.setdefault(name.casefold(), name)
-        if other != name:
-            out.append(
-                error(
-                    folder + name,
-                    "duplicate-id",
-                    f"'{name}' and '{other}' differ only in case; on Windows and macOS they "
-                    "are the same name",
-                    hint="rename one of them (ids are best written in lower case)",
-                )
-            )
-    return out
-
-
 def walk_account(root: Path, folder: os.DirEntry[str]) -> Files:
-    """What ``walk`` finds in one account folder."""
+    """What ``walk`` finds in one account folder (the problems of its name are ``walk_top``'s)."""
     found = Files(started_ns=time.time_ns())
     _walk_account(root, folder, found)
     return found
@@ -238,29 +227,13 @@ def _twin(name: str, first: str) -> Diagnostic:
 def _walk_account(root: Path, folder: os.DirEntry[str], found: Files) -> None:
     account = folder.name
     problems = found.problems
-    if not schema.is_name(account):
-        problems.append(
-            error(
-                account,
-                "bad-name",
-                f"account folder name '{account}' is not a valid id",
-                hint="use 1-64 letters, digits, '-' and '_', starting with a letter or digit",
-            )
-        )
-    elif account.upper() in _WINDOWS_DEVICES:
-        problems.append(
-            error(
-                account,
-                "bad-name",
-                f"account folder name '{account}' is a device name on Windows; a colleague "
-                "there could not check it out",
-                hint=f"rename the folder, e.g. '{account}-co'",
-            )
-        )
     found.dossiers[account] = None
     dossier_names, folders = kind_named("dossier").file_names, record_folders()
     for entry in _entries(Path(folder.path)):
         if ignored(entry.name):
+            continue
+        if not decodable(entry.name):
+            problems.append(_not_utf8(f"{account}/", entry.name))
             continue
         rel = f"{account}/{entry.name}"
         kind = _kind_of_entry(entry, root, rel, found)
@@ -297,9 +270,12 @@ def _unexpected(rel: str, kind: str) -> Diagnostic:
 
 def _walk_records(root: Path, folder: Path, rel_folder: str, kind: str, found: Files) -> None:
     problems = found.problems
-    seen: dict[str, str] = {}
+    seen: dict[str, str] = {}  # id -> file name, of the files read
     for entry in _entries(folder):
         if ignored(entry.name):
+            continue
+        if not decodable(entry.name):
+            problems.append(_not_utf8(rel_folder + "/", entry.name))
             continue
         rel = f"{rel_folder}/{entry.name}"
         entry_kind = _kind_of_entry(entry, root, rel, found)
@@ -309,33 +285,120 @@ def _walk_records(root: Path, folder: Path, rel_folder: str, kind: str, found: F
         if entry_kind == "dir" or suffix not in YAML_SUFFIXES:
             problems.append(_unexpected(rel, entry_kind))
             continue
-        match = _RECORD_STEM.match(stem)
-        if not match or (match.group(2) is not None and not schema.is_name(match.group(2))):
-            problems.append(
-                error(
-                    rel,
-                    "bad-name",
-                    f"file name '{entry.name}' is not <YYYY-MM-DD>[-<slug>].yaml",
-                    hint="name it by its date and an optional slug of letters, digits, '-' "
-                    "and '_', e.g. 2026-11-02-季度回访.yaml",
-                )
-            )
+        problem = name_problem(rel_folder + "/", entry.name)
+        twin = None if problem else twin_problem(rel_folder + "/", entry.name, seen.values())
+        problems += [d for d in (problem, twin) if d is not None]
+        if problem is not None or stem in seen:  # a case twin is read: its id is its own
             continue
-        if not schema.is_date(match.group(1)):
-            problems.append(
-                error(
-                    rel,
-                    "bad-date",
-                    f"file name date '{match.group(1)}' is not a real calendar date of the years "
-                    "kam computes for (1900-2099)",
-                    hint="rename the file with the real date of the record",
-                )
-            )
-            continue
-        if stem in seen:
-            problems.append(_twin(rel, seen[stem]))
-            continue
-        seen[stem] = rel
+        seen[stem] = entry.name
         found.records.setdefault(kind, []).append((rel_folder.split("/")[0], stem, rel))
-    names = [rel.rsplit("/", 1)[-1] for rel in seen.values()]
-    problems += _case_twins(names, rel_folder + "/")
+
+
+# --- name rules: what the walk reports and what ``kam new`` refuses before writing -----------
+
+
+def decodable(name: str) -> bool:
+    """Whether a name from the file system is UTF-8 (Python keeps other bytes of a name as
+    lone surrogates, which no UTF-8 output, page or JSON file can hold)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def shown_name(name: str) -> str:
+    """A name from the file system as text: bytes that are not UTF-8 written ``\\xff``."""
+    try:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that is no escaped byte
+        return name.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _not_utf8(folder: str, name: str) -> Diagnostic:
+    return error(
+        folder + shown_name(name),
+        "bad-name",
+        f"the name '{shown_name(name)}' is not valid UTF-8; not read",
+        hint="rename it with UTF-8 text: macOS and Windows cannot store such a name",
+    )
+
+
+def usable_name(folder: str, name: str, siblings: Iterable[str] = ()) -> list[Diagnostic]:
+    """Why ``name`` cannot be used in ``folder`` beside the names ``siblings`` already there
+    (empty when it can): the ``bad-name``, ``bad-date`` and ``duplicate-id`` diagnostics of
+    ``kam validate``. ``folder`` is "" for an account folder, else a record folder with its
+    slash ("acme/visits/"). ``kam new`` asks it before writing; the walk asks it entry by entry
+    (of records in its two halves, ``name_problem`` and ``twin_problem``)."""
+    found = (name_problem(folder, name), twin_problem(folder, name, siblings))
+    return [d for d in found if d is not None]
+
+
+def name_problem(folder: str, name: str) -> Diagnostic | None:
+    """What is wrong with a name on its own (see ``usable_name``): not UTF-8, not an id, a
+    Windows device name, not ``<YYYY-MM-DD>[-<slug>].yaml``, not a real date."""
+    if not decodable(name):
+        return _not_utf8(folder, name)
+    if not folder:
+        return _account_name_problem(name)
+    rel = folder + name
+    stem = os.path.splitext(name)[0]
+    match = _RECORD_STEM.match(stem)
+    if not match or (match.group(2) is not None and not schema.is_name(match.group(2))):
+        return error(
+            rel,
+            "bad-name",
+            f"file name '{name}' is not <YYYY-MM-DD>[-<slug>].yaml",
+            hint="name it by its date and an optional slug of letters, digits, '-' "
+            "and '_', e.g. 2026-11-02-季度回访.yaml",
+        )
+    if not schema.is_date(match.group(1)):
+        return error(
+            rel,
+            "bad-date",
+            f"file name date '{match.group(1)}' is not a real calendar date of the years "
+            "kam computes for (1900-2099)",
+            hint="rename the file with the real date of the record",
+        )
+    return None
+
+
+def _account_name_problem(account: str) -> Diagnostic | None:
+    if not schema.is_name(account):
+        return error(
+            account,
+            "bad-name",
+            f"account folder name '{account}' is not a valid id",
+            hint="use 1-64 letters, digits, '-' and '_', starting with a letter or digit",
+        )
+    if account.upper() in _WINDOWS_DEVICES:
+        return error(
+            account,
+            "bad-name",
+            f"account folder name '{account}' is a device name on Windows; a colleague "
+            "there could not check it out",
+            hint=f"rename the folder, e.g. '{account}-co'",
+        )
+    return None
+
+
+def twin_problem(folder: str, name: str, siblings: Iterable[str]) -> Diagnostic | None:
+    """A name beside ``siblings`` (the names before it): a record of the same id (``x.yml``
+    beside ``x.yaml``), or a name that differs only in case, one name on Windows and macOS, so
+    a checkout there would mix them up."""
+    siblings = list(siblings)
+    if folder:
+        stem = os.path.splitext(name)[0]
+        for other in siblings:
+            if other != name and os.path.splitext(other)[0] == stem:
+                return _twin(folder + name, folder + other)
+    for other in siblings:
+        if other != name and other.casefold() == name.casefold():
+            return error(
+                folder + name,
+                "duplicate-id",
+                f"'{name}' and '{other}' differ only in case; on Windows and macOS they "
+                "are the same name",
+                hint="rename one of them (ids are best written in lower case)",
+            )
+    return None

@@ -6,14 +6,18 @@ loader reads it; ``account_history`` lists the recent commits that touched each 
 
 from __future__ import annotations
 
+import copy
 import io
+import posixpath
 import shutil
 import subprocess
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ledger.check.diagnostics import Diagnostic, error, warning
 from ledger.errors import KamError
+from ledger.load.walk import decodable, ignored, link_problem, name_problem, shown_name
 
 
 class GitError(KamError):
@@ -50,8 +54,9 @@ def resolve(top: Path, rev: str) -> str:
         raise GitError(f"'{rev}' is not a revision of the repository at {top}") from None
 
 
-def ledger_at(root: Path, rev: str, dest: Path) -> Path:
-    """Write the ledger folder as it was at ``rev`` under ``dest``; return its root there.
+def ledger_at(root: Path, rev: str, dest: Path) -> tuple[Path, list[Diagnostic]]:
+    """Write the ledger folder as it was at ``rev`` under ``dest``; return its root there and
+    the problems of what was not written (see ``_extract``).
 
     A revision in which the folder did not exist yet gives an empty folder.
     """
@@ -62,21 +67,97 @@ def ledger_at(root: Path, rev: str, dest: Path) -> Path:
     rel = root.resolve().relative_to(top.resolve()).as_posix()
     out = dest / "tree"
     out.mkdir(parents=True, exist_ok=True)
-    listed = _git(["ls-tree", "--name-only", commit, "--", rel if rel != "." else ""], top)
-    if rel == "." or listed.strip():
+    problems: list[Diagnostic] = []
+    # the pathspec of the whole tree is '.', never '' (which git refuses)
+    if rel == "." or _git(["ls-tree", "--name-only", commit, "--", rel], top).strip():
         data = _git(["archive", "--format=tar", commit, "--", rel], top)
         with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-            if hasattr(tarfile, "data_filter"):
-                tar.extractall(out, filter="data")  # no links or paths out of the folder
-            else:  # pragma: no cover - Python without PEP 706
-                tar.extractall(out, members=_safe_members(tar, out))
+            problems = _extract(tar, out, "" if rel == "." else rel + "/")
     root_there = out / rel
     root_there.mkdir(parents=True, exist_ok=True)
-    return root_there
+    return root_there, problems
 
 
-def _safe_members(tar: tarfile.TarFile, out: Path):
-    for member in tar.getmembers():
+def _extract(tar: tarfile.TarFile, out: Path, prefix: str) -> list[Diagnostic]:
+    """Extract the files and folders of the ledger (the members under ``prefix``) into
+    ``out``, and never a link: a link to a file of the ledger is written as a copy of that
+    file, which is what the walk reads in a work tree; any other link is an ``unsafe-path``
+    diagnostic, as the walk reports it (file names relative to the ledger)."""
+    members = {m.name.rstrip("/"): m for m in tar.getmembers()}
+    wanted: list[tarfile.TarInfo] = []
+    problems: list[Diagnostic] = []
+    for name, member in members.items():
+        rel = name[len(prefix) :]
+        if not name.startswith(prefix) or not rel or _skipped_by_walk(rel):
+            continue  # outside the ledger, or a name the walk never looks into
+        if member.isfile() or member.isdir():
+            wanted.append(member)
+        elif not decodable(rel):  # the walk would report its name, and never look at it
+            folder, _, last = rel.rpartition("/")
+            problem = name_problem(folder + "/" if folder else "", last)
+            problems += [problem] if problem else []
+        elif member.issym():
+            target = _link_target(members, member, prefix)
+            if isinstance(target, tarfile.TarInfo):
+                copy_of = copy.copy(target)
+                copy_of.name = member.name
+                wanted.append(copy_of)
+            else:
+                problems.append(link_problem(rel, inside=target))
+        else:
+            problems.append(
+                warning(rel, "unexpected-file", "not a regular file (a link or a device); skipped")
+            )
+
+    def data(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo | None:
+        try:
+            return tarfile.data_filter(member, path)
+        except tarfile.FilterError:  # a crafted tree: an absolute name or one with '..'
+            problems.append(
+                error(
+                    shown_name(member.name[len(prefix) :]),
+                    "unsafe-path",
+                    "the path leads out of the ledger; not read",
+                    hint="remove it from the history (git cannot check it out either)",
+                )
+            )
+            return None
+
+    if hasattr(tarfile, "data_filter"):
+        tar.extractall(out, members=wanted, filter=data)
+    else:  # pragma: no cover - Python without PEP 706
+        tar.extractall(out, members=list(_safe_members(wanted, out)))
+    return problems
+
+
+def _skipped_by_walk(rel: str) -> bool:
+    """A path under a name the walk ignores ('.git', '_drafts', 'x~'), or under a name it
+    refuses and does not look into (not UTF-8): that name is reported, nothing under it."""
+    parts = rel.split("/")
+    return any(ignored(p) for p in parts) or any(not decodable(p) for p in parts[:-1])
+
+
+def _link_target(
+    members: dict[str, tarfile.TarInfo], link: tarfile.TarInfo, prefix: str
+) -> tarfile.TarInfo | bool:
+    """The regular file of the ledger a link leads to (through other links), else whether
+    its target is inside the ledger at all."""
+    seen = set()
+    while link.issym() and link.name not in seen and not link.linkname.startswith("/"):
+        seen.add(link.name)
+        name = posixpath.normpath(posixpath.join(posixpath.dirname(link.name), link.linkname))
+        if not name.startswith(prefix) or name.startswith("../"):
+            return False
+        if name not in members:
+            return True  # to nothing, or through a linked folder (never followed)
+        link = members[name]
+    if link.isfile():
+        return link
+    return not link.linkname.startswith("/") if link.issym() else True
+
+
+def _safe_members(members: list[tarfile.TarInfo], out: Path):
+    for member in members:
         target = (out / member.name).resolve()
         if (member.isfile() or member.isdir()) and target.is_relative_to(out.resolve()):
             yield member

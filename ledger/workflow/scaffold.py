@@ -26,6 +26,7 @@ from ledger.errors import KamError
 from ledger.kinds import kind_named, schema_kinds
 from ledger.load.loader import load_ledger
 from ledger.load.schema import data_dir, is_name
+from ledger.load.walk import ignored, shown_name, usable_name
 from ledger.load.yamlfile import parse
 from ledger.model import Account, Ledger
 
@@ -167,10 +168,27 @@ def schema_ref(file: Path, kind: str, root: Path) -> str:
 
 
 def check_name(value: str, what: str) -> None:
+    """Refuse an id or slug that is not a name (FORMAT §1), before anything is written."""
     if not is_name(value):
         raise ScaffoldError(
-            f"'{value}' is not a valid {what}: use 1–64 letters, digits, '-' or '_', starting "
-            "with a letter or digit (no spaces, no '/', no '..')"
+            f"'{shown_name(value)}' is not a valid {what}: use 1–64 letters, digits, '-' or '_', "
+            "starting with a letter or digit (no spaces, no '/', no '..')"
+        )
+
+
+def check_usable(root: Path, folder: str, name: str) -> None:
+    """Refuse a new account folder (``folder`` "") or record file (``folder`` "acme/visits/")
+    that ``kam validate`` would then report: the walk's own name rules (Windows device names,
+    names that differ only in case from one there, a second file of the same id)."""
+    try:
+        siblings = [e.name for e in os.scandir(root / folder) if not ignored(e.name)]
+    except OSError:  # no such folder yet: nothing beside it
+        siblings = []
+    for d in usable_name(folder, name, siblings):
+        hint = d.hint if d.code != "duplicate-id" else "use the one there, or choose another name"
+        raise ScaffoldError(
+            f"will not create {d.file}: error[{d.code}]: {d.message}; nothing was written\n"
+            f"  hint: {hint}"
         )
 
 
@@ -197,7 +215,9 @@ def new_account_text(
 
 
 def new_account(root: Path, account_id: str, fields: dict[str, Any], today: dt.date) -> Path:
+    """A new account folder with its dossier; refuses a name ``kam validate`` would report."""
     check_name(account_id, "account id")
+    check_usable(root, "", account_id)
     if (root / account_id).exists():
         raise ScaffoldError(f"{root / account_id} exists already (kam never overwrites)")
     path = root / account_id / "dossier.yaml"
@@ -224,6 +244,7 @@ def _record_path(
             f"no account '{account_id}' in {root} (create it with 'kam new account {account_id}')"
         )
     name = f"{day.isoformat()}-{slug}.yaml" if slug else f"{day.isoformat()}.yaml"
+    check_usable(root, f"{account_id}/{folder}/", name)
     path = root / account_id / str(folder) / name
     if path.exists():
         raise ScaffoldError(f"{path} exists already (kam never overwrites); give this one a --slug")
