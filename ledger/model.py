@@ -190,6 +190,9 @@ class Visit:
     notes: str | None = None
     more: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    #: for a list some items were removed from (a file with errors): the index in the file of
+    #: each item left, so that problems point at the right line
+    origin: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,9 @@ class Complaint:
     notes: str | None = None
     more: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    #: for a list some items were removed from (a file with errors): the index in the file of
+    #: each item left, so that problems point at the right line
+    origin: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -243,6 +249,9 @@ class Account:
     notes: str | None = None
     more: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    #: for a list some items were removed from (a file with errors): the index in the file of
+    #: each item left, so that problems point at the right line
+    origin: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
     visits: tuple[Visit, ...] = ()  # by date, then id
     complaints: tuple[Complaint, ...] = ()  # by opened, then id
     #: ids of every complaint file of the account, including files that failed to load

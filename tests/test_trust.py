@@ -436,3 +436,34 @@ def test_data_formats_are_exact_in_a_pipe_and_escaped_on_a_terminal(tmp_path: Pa
         shown = _on_a_terminal(*args, *command, "--as-of", "2026-06-01")
         assert b"\x1b" not in shown, command
         assert b"Acme\\x1b]8;;http://evil.example" in shown, command
+
+
+def test_rule_problems_point_at_their_line_when_list_items_before_them_were_left_out(
+    tmp_path: Path,
+) -> None:
+    """Found in review: after a bad revenue item was left out, the rules' problems pointed one
+    line too high (the rules counted the items that were left)."""
+    root = write_files(
+        tmp_path / "ledger",
+        {
+            "acme/dossier.yaml": "name: Acme\nmanager: 王磊\nrevenue:\n"
+            "  - {period: 2026-01, amount: x}\n"
+            "  - {period: 2026-01, amount: 100}\n"
+            "  - {period: 2026-02, amount: 1000}\n"
+            "  - {period: 2026-02, amount: 5}\n",
+            "acme/visits/2026-03-01.yaml": "date: 2026-03-01\nmode: phone\nsummary: x\n"
+            "received_by:\n  - 5\n  - nobody\n",
+        },
+    )
+    proc, _ = kam("--no-cache", "--ledger", str(root), "validate", "--format", "json")
+    found = json.loads(proc.stdout)
+    got = [(e["code"], e["line"]) for e in found["errors"] + found["warnings"]]
+    assert sorted(got) == [
+        ("revenue-overlap", 7),
+        ("revenue-swing", 6),
+        ("schema", 4),
+        ("schema", 5),
+        ("unknown-contact", 6),
+    ]
+    overlap = next(e for e in found["errors"] if e["code"] == "revenue-overlap")
+    assert "(revenue[2])" in overlap["message"]

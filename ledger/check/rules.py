@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from dataclasses import replace
 
 from ledger.check.diagnostics import Diagnostic, error, warning
-from ledger.kinds import Rule, record_kinds
+from ledger.kinds import Rule, dated_kinds, record_kinds
 from ledger.memo import by_identity
 from ledger.model import Account, Ledger, RevenueItem, Settings
 
@@ -34,6 +35,7 @@ def check_dossier_stale(account: Account, settings: Settings, as_of: dt.date):
 def check_revenue_overlap(account: Account, settings: Settings, as_of: dt.date):
     """revenue-overlap: two revenue items cover the same month."""
     owner: dict[tuple[int, int], int] = {}
+    in_file = account.origin.get("revenue", range(len(account.revenue)))
     for index, item in enumerate(account.revenue):
         clash = next((owner[m] for m in item.months if m in owner), None)
         if clash is not None:
@@ -41,7 +43,7 @@ def check_revenue_overlap(account: Account, settings: Settings, as_of: dt.date):
             yield error(
                 account.file,
                 "revenue-overlap",
-                f"revenue period {item.period} overlaps {other} (revenue[{clash}])",
+                f"revenue period {item.period} overlaps {other} (revenue[{in_file[clash]}])",
                 hint="record each month once: use months, quarters or a year, not several",
                 path=("revenue", index, "period"),
             )
@@ -221,4 +223,18 @@ def check_ledger(ledger: Ledger, as_of: dt.date) -> list[Diagnostic]:
 @by_identity()
 def check_account(account: Account, settings: Settings, as_of: dt.date) -> list[Diagnostic]:
     """Every rule on one account (remembered per account object: do not change the list)."""
-    return [d for rule in rules() for d in rule(account, settings, as_of)]
+    found = [d for rule in rules() for d in rule(account, settings, as_of)]
+    origins = {account.file: account.origin}
+    for kind in dated_kinds():
+        origins.update((r.file, r.origin) for r in getattr(account, kind.attr or ""))
+    return [_in_file(d, origins.get(d.file)) for d in found]
+
+
+def _in_file(d: Diagnostic, origin: dict[str, tuple[int, ...]] | None) -> Diagnostic:
+    """A rule's path through a list that lost items to errors, as the file has it."""
+    if not origin or d.path is None or len(d.path) < 2 or d.path[0] not in origin:
+        return d
+    index, where = d.path[1], origin[str(d.path[0])]
+    if not isinstance(index, int) or index >= len(where):
+        return d
+    return replace(d, path=(d.path[0], where[index], *d.path[2:]))

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import fields
 from typing import Any, TypeVar
 
-from ledger.load.schema import load_schema, with_defaults
+from ledger.load.schema import Pruned, load_schema, with_defaults
 from ledger.memo import by_identity
 from ledger.model import (
     Account,
@@ -168,6 +168,7 @@ def build_account(
     """An Account from a valid dossier document, with its records by kind attribute
     (``visits``, ``complaints``: each already sorted) and the ids of its complaint files."""
     revenue = _revenue(d)
+    origin = _origins(d)
     d = with_defaults("dossier", d)
     scale = d.get("scale", {})
     override = d.get("tier_override")
@@ -190,6 +191,7 @@ def build_account(
         file=file,
         employees=scale.get("employees"),
         complaint_ids=complaint_ids,
+        origin=origin,
         **(records or {}),
     )
 
@@ -206,7 +208,14 @@ def _revenue(d: dict[str, Any]) -> tuple[RevenueItem, ...]:
 
 def build_record(cls: type[T], kind: str, record_id: str, file: str, d: dict[str, Any]) -> T:
     """A visit, complaint or any other dated record from a valid document of its kind."""
-    return from_schema(cls, kind, with_defaults(kind, d), id=record_id, file=file)
+    origin = _origins(d)
+    return from_schema(cls, kind, with_defaults(kind, d), id=record_id, file=file, origin=origin)
+
+
+def _origins(d: dict[str, Any]) -> dict[str, tuple[int, ...]]:
+    """Where the items of the document's lists are in its file, for lists that lost items to
+    errors (``ledger.load.schema.usable``)."""
+    return {key: value.origin for key, value in d.items() if isinstance(value, Pruned)}
 
 
 def default_settings() -> Settings:

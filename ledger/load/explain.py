@@ -213,7 +213,9 @@ def _type(e: _Error) -> list[Diagnostic]:
     if "number" in str(expected) and isinstance(value, str):
         hint = "write a plain number: no quotes, thousands separators or currency signs"
     elif expected == "string" and value is not None:
-        hint = f'put the value in quotes, e.g. {e.path[-1]}: "{value}"'
+        key = e.path[-1]
+        hint = f'put the value in quotes, e.g. "{value}"'
+        hint = hint if isinstance(key, int) else f'put the value in quotes, e.g. {key}: "{value}"'
     elif value is None:
         hint = "fill in a value or remove the key"
     return [e.make(f"{e.where} must be {_type_name(expected)}, not {_describe(value)}", hint)]

@@ -172,12 +172,19 @@ def _without(data: Any, drop: set[tuple[str | int, ...]]) -> Any:
             if k not in here
         }
     if isinstance(data, list):
-        return [
-            _without(v, deeper[i]) if i in deeper else v
-            for i, v in enumerate(data)
-            if i not in here
-        ]
+        origin = getattr(data, "origin", range(len(data)))
+        kept = [i for i in range(len(data)) if i not in here]
+        out = Pruned(_without(data[i], deeper[i]) if i in deeper else data[i] for i in kept)
+        out.origin = tuple(origin[i] for i in kept)
+        return out
     return data
+
+
+class Pruned(list):  # type: ignore[type-arg]
+    """A list some items were removed from; ``origin`` holds the index in the file of each
+    item left, so that problems found later point at the right line."""
+
+    origin: tuple[int, ...] = ()
 
 
 def with_defaults(kind: str, data: dict[str, Any]) -> dict[str, Any]:

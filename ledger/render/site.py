@@ -292,4 +292,4 @@ def _plain(value: Any) -> Any:
 
 @functools.cache
 def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in fields(cls) if f.name != "more")
+    return tuple(f.name for f in fields(cls) if f.name not in ("more", "origin"))
