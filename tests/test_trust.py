@@ -197,6 +197,7 @@ NUMBER_CASES = {
 }
 
 
+@pytest.mark.slow  # nine commands a case, each in its own process
 @pytest.mark.parametrize("case", sorted(NUMBER_CASES))
 def test_numbers_and_dates_that_reports_cannot_use_are_refused_with_a_position(
     tmp_path: Path, case: str
