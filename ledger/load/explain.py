@@ -93,7 +93,7 @@ def _condition(schema: dict[str, Any], schema_path: list[str | int]) -> str:
     return " and ".join(parts)
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Error:
     """One jsonschema error, with what the explanations need."""
 
@@ -101,6 +101,8 @@ class _Error:
     schema: dict[str, Any]
     file: str
     room: int
+    #: problems beyond the room and the first one after it: only counted
+    uncounted: int = 0
 
     @property
     def path(self) -> tuple[str | int, ...]:
@@ -120,15 +122,16 @@ class _Error:
 
 def diagnostics(
     err: Any, schema: dict[str, Any], file: str, room: int
-) -> tuple[list[Diagnostic], list[Diagnostic]]:
+) -> tuple[list[Diagnostic], list[Diagnostic], int]:
     """The diagnostics of one schema error: at most ``room`` of them worked out in full; the
     rest, without hints, only to be counted (a file with 60,000 unknown keys is reported in a
-    moment, not after 60,000 spelling suggestions)."""
+    moment, not after 60,000 spelling suggestions): the first of them, to say where they start,
+    and how many more."""
     room = max(room, 0)
     e = _Error(err, schema, file, room)
     explain = _EXPLAIN.get(err.validator, _other)
     out = explain(e)
-    return out[:room], out[room:]
+    return out[:room], out[room:], e.uncounted
 
 
 def _unknown_keys(e: _Error) -> list[Diagnostic]:
@@ -137,11 +140,14 @@ def _unknown_keys(e: _Error) -> list[Diagnostic]:
         return _other(e)
     known = list(e.err.schema.get("properties", {}))
     patterns = list(e.err.schema.get("patternProperties", {}))
-    out = []
+    out: list[Diagnostic] = []
     for key in value:
         if key in known or any(re.search(p, key) for p in patterns):
             continue
-        if len(out) >= e.room:  # beyond the cap: counted, not described
+        if len(out) > e.room:  # beyond the cap and its first: counted only
+            e.uncounted += 1
+            continue
+        if len(out) == e.room:  # the first beyond the cap: where the rest starts
             out.append(e.make("", at=(*e.path, key), at_key=True))
             continue
         hint = _suggest(key, known)

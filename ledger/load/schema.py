@@ -94,12 +94,12 @@ def validate(kind: str, data: object, file: str) -> list[Diagnostic]:
     skipped_count = 0
     for err in _full_validator(kind).iter_errors(data):
         room = MAX_PER_FILE - len(found)
-        shown, rest = explain.diagnostics(err, schema, file, room)
+        shown, rest, uncounted = explain.diagnostics(err, schema, file, room)
         for d in shown:
             found.setdefault((d.path, d.at_key, d.code, d.message), d)
         if rest:
             skipped = skipped or rest[:1]
-            skipped_count += len(rest)
+            skipped_count += len(rest) + uncounted
     if skipped_count:
         first = skipped[0]
         found[()] = error(
