@@ -351,3 +351,23 @@ def test_out_of_inotify_instances_it_polls(ledger: Path, tmp_path: Path) -> None
     finally:
         for fd in held:
             os.close(fd)
+
+
+def test_an_edit_with_a_number_reports_cannot_use_shows_on_the_problems_page(
+    server: tuple[Kam, int], ledger: Path
+) -> None:
+    """Issue 14: 'amount: .inf' used to crash every page of kam serve (dropped connections)
+    while the problems page showed nothing."""
+    kam, port = server
+    dossier = ledger / ACCOUNT / "dossier.yaml"
+    good = dossier.read_text(encoding="utf-8")
+    bad = re.sub(r"amount: \d+", "amount: .inf", good, count=1)
+    assert bad != good
+    dossier.write_text(bad, encoding="utf-8")
+    until(lambda: "is not a number kam can count with" in page(port, "/problems.html"))
+    for path in ("/index.html", "/accounts.html", PAGE, "/ledger.json", "/due.ics"):
+        assert get(port, path)[0] == 200, path
+    json.loads(get(port, "/ledger.json")[1], parse_constant=lambda name: 1 / 0)
+    dossier.write_text(good, encoding="utf-8")
+    until(lambda: "is not a number kam can count with" not in page(port, "/problems.html"))
+    assert kam.proc.poll() is None
