@@ -22,14 +22,16 @@ def locate(root: Path, diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
             data = _read(root, d.file)
             files[d.file] = None if data is None else yamlfile.Positions(data)
         positions = files[d.file]
-        if positions is None:
-            out.append(d)
-            continue
-        line, column = (d.line, d.column)
-        if d.path is not None:
-            line, column = positions.locate(d.path, d.at_key)
-        out.append(with_position(d, line, column, positions.source_line(line)))
+        out.append(d if positions is None else place(d, positions))
     return out
+
+
+def place(d: Diagnostic, positions: yamlfile.Positions) -> Diagnostic:
+    """One diagnostic with its line, column and source line, from its file's positions."""
+    line, column = (d.line, d.column)
+    if d.path is not None:
+        line, column = positions.locate(d.path, d.at_key)
+    return with_position(d, line, column, positions.source_line(line))
 
 
 def _read(root: Path, rel: str) -> bytes | None:

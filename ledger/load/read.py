@@ -4,10 +4,12 @@ unchanged, in worker processes when there are many."""
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ledger.check.diagnostics import Diagnostic, error
+from ledger.check.locate import place
 from ledger.kinds import kind_named
 from ledger.load import schema, yamlfile
 from ledger.load import workers as parallel
@@ -32,7 +34,7 @@ def read_document(root: Path, rel: str, kind: str) -> tuple[dict[str, Any] | Non
         ]
     if size > yamlfile.MAX_BYTES:
         return None, [yamlfile.too_large(rel, size)]
-    value, problems = yamlfile.parse(data, rel)
+    value, problems, tree = yamlfile.parse_tree(data, rel)
     if value is None and problems:
         return None, problems
     if value is None:
@@ -46,10 +48,13 @@ def read_document(root: Path, rel: str, kind: str) -> tuple[dict[str, Any] | Non
                 hint=kind_named(kind).empty_hint,
             )
         ]
-    found = schema.validate(kind, value, rel)
+    # what can be used still counts: the rest of a dossier with one unknown key
+    found, value = schema.check_document(kind, value, rel)
+    if found:
+        # placed now, with the tree the parse composed: not composed again per file later
+        positions = yamlfile.Positions(data, tree)
+        found = [replace(place(d, positions), path=None) for d in found]
     problems += found
-    if found:  # what can be used still counts: the rest of a dossier with one unknown key
-        value = schema.usable(kind, value)
     return value, problems  # type: ignore[return-value]
 
 

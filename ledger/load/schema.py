@@ -81,18 +81,29 @@ def _full_validator(kind: str) -> Any:
 
 def validate(kind: str, data: object, file: str) -> list[Diagnostic]:
     """Diagnostics for ``data`` against the schema of ``kind``; empty when it conforms."""
+    return check_document(kind, data, file)[0]
+
+
+def check_document(kind: str, data: object, file: str) -> tuple[list[Diagnostic], Any]:
+    """The diagnostics of a document and what can be used of it (:func:`usable`): the
+    document itself when it conforms. The schema errors are worked out once for both."""
     import fastjsonschema
 
     try:
         _fast_validator(kind)(data)
-        return []
+        return [], data
     except fastjsonschema.JsonSchemaException:
         pass
+    errors = list(_full_validator(kind).iter_errors(data))
+    return _diagnostics(kind, errors, file), usable(kind, data, errors)
+
+
+def _diagnostics(kind: str, errors: list[Any], file: str) -> list[Diagnostic]:
     schema = load_schema(kind)
     found: dict[tuple, Diagnostic] = {}
     skipped: list[Diagnostic] = []  # the first one beyond the cap, and how many there were
     skipped_count = 0
-    for err in _full_validator(kind).iter_errors(data):
+    for err in errors:
         room = MAX_PER_FILE - len(found)
         shown, rest, uncounted = explain.diagnostics(err, schema, file, room)
         for d in shown:
@@ -114,7 +125,7 @@ def validate(kind: str, data: object, file: str) -> list[Diagnostic]:
     return list(found.values())
 
 
-def usable(kind: str, data: object) -> dict[str, Any] | None:
+def usable(kind: str, data: object, errors: list[Any] | None = None) -> dict[str, Any] | None:
     """What can be used of a document with schema errors: a copy without the values the
     errors are about (an unknown key, a value of the wrong type, a list item missing a required
     key), so that the rest still counts. None when the document itself is unusable (not a
@@ -130,15 +141,17 @@ def usable(kind: str, data: object) -> dict[str, Any] | None:
         if not isinstance(data, dict):
             return None
         drop: set[tuple[str | int, ...]] = set()
-        for err in _full_validator(kind).iter_errors(data):
+        found = errors if errors is not None else _full_validator(kind).iter_errors(data)
+        errors = None  # given for the first round only
+        for err in found:
             path = tuple(err.absolute_path)
             if err.validator == "additionalProperties" and isinstance(err.instance, dict):
                 known = err.schema.get("properties", {})
-                patterns = err.schema.get("patternProperties", {})
+                patterns = [re.compile(p) for p in err.schema.get("patternProperties", {})]
                 drop |= {
                     (*path, key)
                     for key in err.instance
-                    if key not in known and not any(re.search(p, key) for p in patterns)
+                    if key not in known and not any(p.search(key) for p in patterns)
                 }
             elif err.validator == "required" and "then" in err.absolute_schema_path:
                 if path:  # a setting that needs another (bands for method: bands): dropped

@@ -80,12 +80,28 @@ def too_large(file: str, size: int) -> Diagnostic:
 
 def parse(data: bytes, file: str) -> tuple[object, list[Diagnostic]]:
     """Parse one kam file. Returns the plain data (None when it could not be read) and problems."""
+    value, problems, _tree = parse_tree(data, file)
+    return value, problems
+
+
+def parse_tree(data: bytes, file: str) -> tuple[object, list[Diagnostic], Node | None]:
+    """``parse``, and the composed node tree: the problems found next are placed with it
+    (:class:`Positions`), without composing the file a second time."""
     if len(data) > MAX_BYTES:
-        return None, [too_large(file, len(data))]
+        return None, [too_large(file, len(data))], None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return None, [
-            error(file, "bad-encoding", "file is UTF-16; kam files are UTF-8", hint="save as UTF-8")
-        ]
+        return (
+            None,
+            [
+                error(
+                    file,
+                    "bad-encoding",
+                    "file is UTF-16; kam files are UTF-8",
+                    hint="save as UTF-8",
+                )
+            ],
+            None,
+        )
     problems: list[Diagnostic] = []
     try:
         if needs_scan(data) and (refused := scan_events(data)) is not None:
@@ -107,19 +123,23 @@ def parse(data: bytes, file: str) -> tuple[object, list[Diagnostic]]:
                 raise strict
     except Refused as exc:
         line, col = exc.mark.line + 1, exc.mark.column + 1
-        return None, [_at(file, exc.code, str(exc), exc.hint, data, line, col)]
+        return None, [_at(file, exc.code, str(exc), exc.hint, data, line, col)], None
     except yaml.reader.ReaderError as exc:
         line, col = _line_col(data, exc.position)
         message = f"not valid UTF-8 text: {exc.reason}"
         if (isinstance(exc.character, int) and exc.character < 32) or exc.character == 0x7F:
             message = f"control character {exc.character:#04x} is not allowed in a YAML file"
         code = "bad-encoding" if "UTF-8" in exc.reason else "yaml-syntax"
-        return None, [_at(file, code, message, "save the file as UTF-8 text", data, line, col)]
+        return (
+            None,
+            [_at(file, code, message, "save the file as UTF-8 text", data, line, col)],
+            None,
+        )
     except yaml.MarkedYAMLError as exc:
-        return None, [_syntax_problem(exc, file, data)]
+        return None, [_syntax_problem(exc, file, data)], None
     except yaml.YAMLError as exc:  # libyaml reports a few problems without a position
-        return None, [_at(file, "yaml-syntax", str(exc), "", data, 1, 1)]
-    return value, problems
+        return None, [_at(file, "yaml-syntax", str(exc), "", data, 1, 1)], None
+    return value, problems, node
 
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, file: str, data: bytes) -> Diagnostic:
@@ -148,11 +168,12 @@ class Positions:
     """Lines and columns in one file: the file is composed and split into lines once, and each
     mapping indexed on first use, so locating N problems costs one parse, not N."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, tree: Node | None = None) -> None:
+        """``tree``: the file's node tree when it was composed already (``parse_tree``)."""
         self._data = data
         self._lines: list[bytes] | None = None
-        self._root: Node | None = None
-        self._composed = False
+        self._root: Node | None = tree
+        self._composed = tree is not None
         self._index: dict[int, dict[str | int, tuple[Node, Node]]] = {}
 
     def _tree(self) -> Node | None:
