@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import AS_OF, SAMPLE
 
-from ledger.live.ledger import LiveLedger, LiveSite, relative_paths
+from ledger.live.ledger import LiveLedger, relative_paths
+from ledger.live.site import LiveSite
 from ledger.pipeline import check
 from ledger.render.site import Site, render_site
 

@@ -9,7 +9,8 @@ import pytest
 from bs4 import BeautifulSoup
 from conftest import AS_OF, SAMPLE
 
-from ledger.live.ledger import LiveLedger, LiveSite
+from ledger.live.ledger import LiveLedger
+from ledger.live.site import LiveSite
 from ledger.pipeline import check
 from ledger.render.build import build_site
 from ledger.render.pages import Page, account_href, pages

@@ -16,7 +16,8 @@ import pytest
 from conftest import AS_OF, SAMPLE
 
 from ledger.derive import tiers
-from ledger.live.ledger import LiveLedger, LiveSite
+from ledger.live.ledger import LiveLedger
+from ledger.live.site import LiveSite
 from ledger.memo import Memo, active_memo, by_identity
 from ledger.pipeline import Checked, check
 from ledger.render.exports import tiers_csv

@@ -140,27 +140,17 @@ def new_account_command(ctx: click.Context, account_id: str, edit: bool, **field
 @click.option("--slug", help="Name part after the date: visits/DATE-SLUG.yaml.")
 @click.option(
     "--mode",
-    type=click.Choice(["onsite", "phone", "email", "video", "message"]),
+    type=click.Choice(_enum("visit", "mode")),
     help="How (default onsite).",
 )
 @click.option(
     "--kind",
-    type=click.Choice(
-        [
-            "periodic",
-            "post_transaction",
-            "holiday",
-            "birthday",
-            "complaint_follow_up",
-            "onboarding",
-            "other",
-        ]
-    ),
+    type=click.Choice(_enum("visit", "kind")),
     help="Why (default periodic).",
 )
 @click.option(
     "--status",
-    type=click.Choice(["done", "planned", "cancelled"]),
+    type=click.Choice(_enum("visit", "status")),
     help="Default: done, or planned for a future date.",
 )
 @click.option("--by", help="Our person (default the account manager).")

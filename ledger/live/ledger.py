@@ -22,7 +22,6 @@ from typing import Any
 from ledger.check.diagnostics import Diagnostic, sort_diagnostics
 from ledger.check.locate import locate
 from ledger.check.rules import check_account
-from ledger.live.site import LiveSite
 from ledger.load.assemble import build_settings, default_settings
 from ledger.load.cache import NO_CACHE, Cache
 from ledger.load.loader import build_one, files_to_read, records_by_account
@@ -32,8 +31,7 @@ from ledger.memo import Memo
 from ledger.model import Account, Ledger, Settings
 from ledger.pipeline import Checked
 
-# LiveSite lives in ledger.live.site; callers that import it from here still find it
-__all__ = ["LiveLedger", "LiveSite", "relative_paths"]
+__all__ = ["LiveLedger", "relative_paths"]
 
 
 @dataclass

@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from ledger.live.connections import Connections, Limits, Reply
-from ledger.live.ledger import LiveSite
+from ledger.live.site import LiveSite
 
 LIVE_PREFIX = "/__kam/"
 POLL_SECONDS = 25  # how long a reload long-poll waits before answering "no change"

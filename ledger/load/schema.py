@@ -79,11 +79,6 @@ def _full_validator(kind: str) -> Any:
     return jsonschema.Draft7Validator(load_schema(kind), format_checker=checker)
 
 
-def validate(kind: str, data: object, file: str) -> list[Diagnostic]:
-    """Diagnostics for ``data`` against the schema of ``kind``; empty when it conforms."""
-    return check_document(kind, data, file)[0]
-
-
 def check_document(kind: str, data: object, file: str) -> tuple[list[Diagnostic], Any]:
     """The diagnostics of a document and what can be used of it (:func:`usable`): the
     document itself when it conforms. The schema errors are worked out once for both."""

@@ -121,7 +121,15 @@ def dashboard(site: Site) -> dict[str, Any]:
         "charts": [
             _pareto(site, ranked),
             _tier_mix_chart(site),
-            _revenue_chart(site, accounts, months),
+            _revenue_chart(
+                site,
+                "revenue",
+                accounts,
+                months,
+                site.fmt._(
+                    "Revenue of all accounts per month, %(first)s to %(last)s; total %(total)s."
+                ),
+            ),
             _visits_chart(site, accounts, months, "visits"),
             _categories_chart(site, accounts),
             _satisfaction_chart(
@@ -155,19 +163,19 @@ def _tier_mix_chart(site: Site) -> charts.Chart:
     )
 
 
-def _revenue_chart(site: Site, accounts, months) -> charts.Chart:
+def _revenue_chart(
+    site: Site, chart_id: str, accounts, months, summary: str, **names: str
+) -> charts.Chart:
+    """Revenue per month of some accounts; ``summary`` is the translated caption, with
+    ``first``, ``last`` and ``total`` (and ``names``) filled in here."""
     fmt = site.fmt
     _ = fmt._
     revenue = report.revenue_by_month(accounts, months)
+    span = {"first": fmt.month(months[0]), "last": fmt.month(months[-1])}
     return charts.bar_chart(
-        "revenue",
+        chart_id,
         _("Revenue per month"),
-        _("Revenue of all accounts per month, %(first)s to %(last)s; total %(total)s.")
-        % {
-            "first": fmt.month(months[0]),
-            "last": fmt.month(months[-1]),
-            "total": fmt.money(sum(revenue)),
-        },
+        summary % {**names, **span, "total": fmt.money(sum(revenue))},
         [fmt.short_month(m) for m in months],
         [("", [float(v) for v in revenue])],
         fmt.compact,
@@ -297,25 +305,13 @@ def account_figures(site: Site, account: Account) -> dict[str, Any]:
 
 
 def _account_revenue_chart(site: Site, account: Account) -> charts.Chart:
-    fmt = site.fmt
-    _ = fmt._
-    months = report.trend_months(site.as_of)
-    revenue = report.revenue_by_month([account], months)
-    return charts.bar_chart(
+    return _revenue_chart(
+        site,
         "account-revenue",
-        _("Revenue per month"),
-        _("Revenue of %(name)s per month, %(first)s to %(last)s; total %(total)s.")
-        % {
-            "name": account.display_name,
-            "first": fmt.month(months[0]),
-            "last": fmt.month(months[-1]),
-            "total": fmt.money(sum(revenue)),
-        },
-        [fmt.short_month(m) for m in months],
-        [("", [float(v) for v in revenue])],
-        fmt.compact,
-        fmt.money,
-        (_("Month"), _("Revenue")),
+        [account],
+        report.trend_months(site.as_of),
+        site.fmt._("Revenue of %(name)s per month, %(first)s to %(last)s; total %(total)s."),
+        name=account.display_name,
     )
 
 
